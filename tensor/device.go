@@ -1,0 +1,195 @@
+package tensor
+
+import "github.com/distilgo/distilgo/kernels"
+
+// Device runs the math of the ops on tensor storage. Every op of a Tape calls
+// its Device and never touches kernels directly, so a backend that keeps
+// storage elsewhere (a GPU) can implement this interface and run the same
+// models. Backward methods accumulate into their gradient arguments.
+//
+// Shapes are checked by the ops before a Device method runs; the sizes passed
+// are the flattened ones described on each method.
+type Device interface {
+	// Name identifies the device ("cpu").
+	Name() string
+	// Gemm: for each of batch products, c = alpha*op(a)*op(b) + beta*c with
+	// op(a) m×k, op(b) k×n, operands contiguous and packed batch after batch.
+	Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a, b *Tensor, beta float32, c *Tensor)
+	// AddRowVector adds v (cols) to each row of x; SumRows accumulates the
+	// column sums of x into dv.
+	AddRowVector(x, v *Tensor, rows, cols int)
+	SumRows(dv, x *Tensor, rows, cols int)
+	// Softmax over rows with scale and additive mask (see kernels.SoftmaxRows).
+	Softmax(y, x *Tensor, rows, cols int, scale float32, mask []float32, rowsPerMask int)
+	SoftmaxBackward(dx, y, dy *Tensor, rows, cols int, scale float32, mask []float32, rowsPerMask int)
+	// LayerNorm over rows of cols, saving mean and rstd (rows each).
+	LayerNorm(y, mean, rstd, x, w, b *Tensor, rows, cols int, eps float32)
+	LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *Tensor, rows, cols int)
+	// Gelu (exact erf form) and its backward.
+	Gelu(y, x *Tensor)
+	GeluBackward(dx, x, dy *Tensor)
+	// DropoutMask fills mask with 0 or 1/(1-p), keeping each element with
+	// probability 1-p from a counter-based stream (seed, offset+i).
+	DropoutMask(mask *Tensor, p float32, seed, offset uint64)
+	// Gather copies rows idx of table into dst; ScatterAdd is its backward.
+	Gather(dst, table *Tensor, idx []int32, cols int)
+	ScatterAdd(dtable, src *Tensor, idx []int32, cols int)
+	// CrossEntropy returns the summed loss and count of rows whose label is
+	// not ignore, writing gradScale*(softmax-onehot) into dlogits if not nil.
+	CrossEntropy(dlogits, logits *Tensor, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int)
+	// Elementwise: dst = a+b; dst = a*b; dst += a*b; y += alpha*x; x *= alpha.
+	Add(dst, a, b *Tensor)
+	Mul(dst, a, b *Tensor)
+	MulAcc(dst, a, b *Tensor)
+	Axpy(alpha float32, x, y *Tensor)
+	Scale(alpha float32, x *Tensor)
+	// Permute writes src (shape dims) into dst with axes permuted by perm;
+	// with acc it adds instead of overwriting.
+	Permute(dst, src *Tensor, dims []int, perm []int, acc bool)
+	// Sum returns the float64 sum of all elements.
+	Sum(x *Tensor) float64
+	// Fill sets every element of x to v; Copy copies src into dst.
+	Fill(x *Tensor, v float32)
+	Copy(dst, src *Tensor)
+}
+
+// CPU is the default device: package kernels on host memory.
+var CPU Device = cpuDevice{}
+
+type cpuDevice struct{}
+
+func (cpuDevice) Name() string { return "cpu" }
+
+func (cpuDevice) Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a, b *Tensor, beta float32, c *Tensor) {
+	lda, ldb := k, n
+	if transA {
+		lda = m
+	}
+	if transB {
+		ldb = k
+	}
+	if batch == 1 {
+		kernels.Sgemm(transA, transB, m, n, k, alpha, a.Data, lda, b.Data, ldb, beta, c.Data, n)
+		return
+	}
+	kernels.SgemmBatched(transA, transB, m, n, k, alpha, a.Data, lda, m*k, b.Data, ldb, k*n, beta, c.Data, n, m*n, batch)
+}
+
+func (cpuDevice) AddRowVector(x, v *Tensor, rows, cols int) { kernels.AddRowVector(x.Data, v.Data, rows, cols) }
+func (cpuDevice) SumRows(dv, x *Tensor, rows, cols int)     { kernels.SumRows(dv.Data, x.Data, rows, cols) }
+
+func (cpuDevice) Softmax(y, x *Tensor, rows, cols int, scale float32, mask []float32, rowsPerMask int) {
+	kernels.SoftmaxRows(y.Data, x.Data, rows, cols, scale, mask, rowsPerMask)
+}
+
+func (cpuDevice) SoftmaxBackward(dx, y, dy *Tensor, rows, cols int, scale float32, mask []float32, rowsPerMask int) {
+	kernels.SoftmaxRowsBackward(dx.Data, y.Data, dy.Data, rows, cols, scale, mask, rowsPerMask)
+}
+
+func (cpuDevice) LayerNorm(y, mean, rstd, x, w, b *Tensor, rows, cols int, eps float32) {
+	kernels.LayerNorm(y.Data, mean.Data, rstd.Data, x.Data, w.Data, b.Data, rows, cols, eps)
+}
+
+func (cpuDevice) LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *Tensor, rows, cols int) {
+	kernels.LayerNormBackward(data(dx), data(dw), data(db), dy.Data, x.Data, w.Data, mean.Data, rstd.Data, rows, cols)
+}
+
+func (cpuDevice) Gelu(y, x *Tensor)             { kernels.Gelu(y.Data, x.Data) }
+func (cpuDevice) GeluBackward(dx, x, dy *Tensor) { kernels.GeluBackward(dx.Data, x.Data, dy.Data) }
+
+func (cpuDevice) DropoutMask(mask *Tensor, p float32, seed, offset uint64) {
+	dropoutMask(mask.Data, p, seed, offset)
+}
+
+func (cpuDevice) Gather(dst, table *Tensor, idx []int32, cols int) {
+	kernels.GatherRows(dst.Data, table.Data, idx, cols)
+}
+
+func (cpuDevice) ScatterAdd(dtable, src *Tensor, idx []int32, cols int) {
+	kernels.ScatterAddRows(dtable.Data, src.Data, idx, cols)
+}
+
+func (cpuDevice) CrossEntropy(dlogits, logits *Tensor, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int) {
+	return kernels.CrossEntropy(data(dlogits), logits.Data, labels, rows, cols, ignore, gradScale)
+}
+
+func (cpuDevice) Add(dst, a, b *Tensor)            { kernels.Add(dst.Data, a.Data, b.Data) }
+func (cpuDevice) Mul(dst, a, b *Tensor)            { kernels.Mul(dst.Data, a.Data, b.Data) }
+func (cpuDevice) MulAcc(dst, a, b *Tensor)         { kernels.MulAcc(dst.Data, a.Data, b.Data) }
+func (cpuDevice) Axpy(alpha float32, x, y *Tensor) { kernels.Axpy(alpha, x.Data, y.Data) }
+func (cpuDevice) Scale(alpha float32, x *Tensor)   { kernels.Scale(alpha, x.Data) }
+func (cpuDevice) Sum(x *Tensor) float64 {
+	var s float64
+	for _, v := range x.Data {
+		s += float64(v)
+	}
+	return s
+}
+
+func (cpuDevice) Fill(x *Tensor, v float32) {
+	for i := range x.Data {
+		x.Data[i] = v
+	}
+}
+
+func (cpuDevice) Copy(dst, src *Tensor) { copy(dst.Data, src.Data) }
+
+func (cpuDevice) Permute(dst, src *Tensor, dims []int, perm []int, acc bool) {
+	permute(dst.Data, src.Data, dims, perm, acc)
+}
+
+func data(t *Tensor) []float32 {
+	if t == nil {
+		return nil
+	}
+	return t.Data
+}
+
+// permute copies src (row-major with dims) into dst with axes reordered so
+// that dst's axis i is src's axis perm[i]. Rank ≤ 4, padded to 4 internally.
+func permute(dst, src []float32, dims []int, perm []int, acc bool) {
+	r := len(dims)
+	var d, p [MaxRank]int
+	// Pad with leading size-1 axes.
+	off := MaxRank - r
+	for i := 0; i < off; i++ {
+		d[i], p[i] = 1, i
+	}
+	for i := 0; i < r; i++ {
+		d[off+i] = dims[i]
+		p[off+i] = perm[i] + off
+	}
+	var sstr [MaxRank]int
+	s := 1
+	for i := MaxRank - 1; i >= 0; i-- {
+		sstr[i] = s
+		s *= d[i]
+	}
+	// Output dims and the matching source strides.
+	var od, os [MaxRank]int
+	for i := 0; i < MaxRank; i++ {
+		od[i], os[i] = d[p[i]], sstr[p[i]]
+	}
+	n0 := od[0] * od[1]
+	kernels.ParallelFor(n0, 1, func(lo, hi int) {
+		for ab := lo; ab < hi; ab++ {
+			a, b := ab/od[1], ab%od[1]
+			o := ab * od[2] * od[3]
+			base := a*os[0] + b*os[1]
+			for c := 0; c < od[2]; c++ {
+				sb := base + c*os[2]
+				row := dst[o : o+od[3]]
+				if acc {
+					for e := range row {
+						row[e] += src[sb+e*os[3]]
+					}
+				} else {
+					for e := range row {
+						row[e] = src[sb+e*os[3]]
+					}
+				}
+				o += od[3]
+			}
+		}
+	})
+}

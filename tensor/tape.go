@@ -1,0 +1,126 @@
+package tensor
+
+import "fmt"
+
+// Tape records ops for the backward pass and owns the memory of the tensors
+// its ops create. A Tape is not safe for concurrent use; use one per
+// goroutine.
+type Tape struct {
+	dev    Device
+	noGrad bool
+	nodes  []node
+	arena  arena
+
+	// Dropout stream: seed and the next counter position.
+	seed, offset uint64
+}
+
+// NewTape returns a recording tape on the CPU device.
+func NewTape() *Tape { return &Tape{dev: CPU} }
+
+// NewNoGradTape returns a tape that records nothing: ops compute values
+// only and their outputs never require gradients (evaluation, inference).
+func NewNoGradTape() *Tape { return &Tape{dev: CPU, noGrad: true} }
+
+// Device returns the device the tape's ops run on.
+func (tp *Tape) Device() Device { return tp.dev }
+
+// SetDevice makes the tape's ops run on d.
+func (tp *Tape) SetDevice(d Device) { tp.dev = d }
+
+// NoGrad reports whether the tape records nothing.
+func (tp *Tape) NoGrad() bool { return tp.noGrad }
+
+// Seed sets the dropout stream; call it at the start of every step with a
+// value derived from the run's seed and the step, so runs are reproducible.
+func (tp *Tape) Seed(seed uint64) { tp.seed, tp.offset = seed, 0 }
+
+// Reset forgets the recorded ops and recycles every tensor and buffer the
+// tape created: none of them may be used afterwards. Parameters and other
+// tensors made outside the tape are untouched (their gradients too).
+func (tp *Tape) Reset() {
+	clear(tp.nodes) // drop references for the garbage collector
+	tp.nodes = tp.nodes[:0]
+	tp.arena.reset()
+}
+
+// Backward computes the gradient of the scalar loss with respect to every
+// tensor that requires it, accumulating into each Grad, by running the
+// recorded ops in reverse order (recording order is a topological order).
+// Gradients of parameters accumulate across calls until zeroed.
+func (tp *Tape) Backward(loss *Tensor) {
+	if tp.noGrad {
+		panic("tensor.Backward: tape is in no-grad mode")
+	}
+	if loss.Size() != 1 {
+		panic(fmt.Sprintf("tensor.Backward: loss has shape %v, want a scalar", loss.Shape()))
+	}
+	if !loss.requiresGrad {
+		return // nothing depends on a parameter
+	}
+	tp.dev.Fill(tp.grad(loss), 1)
+	for i := len(tp.nodes) - 1; i >= 0; i-- {
+		n := &tp.nodes[i]
+		if n.out.Grad == nil {
+			continue // no gradient reached this op
+		}
+		tp.backward(n)
+	}
+}
+
+// alloc returns a tensor of the given shape from the arena, zeroed if zero.
+func (tp *Tape) alloc(zero bool, shape ...int) *Tensor {
+	t := tp.arena.tensor()
+	t.setShape("alloc", shape)
+	t.Data = tp.arena.floats(t.Size(), zero)
+	t.Grad = nil
+	t.requiresGrad = false
+	return t
+}
+
+// grad returns t's gradient, allocating a zero one from the arena if needed.
+func (tp *Tape) grad(t *Tensor) *Tensor {
+	if t.Grad == nil {
+		g := tp.alloc(true, t.Shape()...)
+		t.Grad = g
+	}
+	return t.Grad
+}
+
+// arena recycles tensors and float buffers by allocation order: a step that
+// repeats the same sequence of shapes gets the same buffers back.
+type arena struct {
+	bufs    [][]float32
+	nbuf    int
+	tensors []*Tensor
+	ntensor int
+}
+
+func (a *arena) reset() { a.nbuf, a.ntensor = 0, 0 }
+
+func (a *arena) floats(n int, zero bool) []float32 {
+	if a.nbuf == len(a.bufs) {
+		a.bufs = append(a.bufs, nil)
+	}
+	b := a.bufs[a.nbuf]
+	if cap(b) < n {
+		b = make([]float32, n)
+		a.bufs[a.nbuf] = b
+	} else {
+		b = b[:n]
+		if zero {
+			clear(b)
+		}
+	}
+	a.nbuf++
+	return b
+}
+
+func (a *arena) tensor() *Tensor {
+	if a.ntensor == len(a.tensors) {
+		a.tensors = append(a.tensors, new(Tensor))
+	}
+	t := a.tensors[a.ntensor]
+	a.ntensor++
+	return t
+}

@@ -75,8 +75,10 @@ func (cpuDevice) Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a,
 	kernels.SgemmBatched(transA, transB, m, n, k, alpha, a.Data, lda, m*k, b.Data, ldb, k*n, beta, c.Data, n, m*n, batch)
 }
 
-func (cpuDevice) AddRowVector(x, v *Tensor, rows, cols int) { kernels.AddRowVector(x.Data, v.Data, rows, cols) }
-func (cpuDevice) SumRows(dv, x *Tensor, rows, cols int)     { kernels.SumRows(dv.Data, x.Data, rows, cols) }
+func (cpuDevice) AddRowVector(x, v *Tensor, rows, cols int) {
+	kernels.AddRowVector(x.Data, v.Data, rows, cols)
+}
+func (cpuDevice) SumRows(dv, x *Tensor, rows, cols int) { kernels.SumRows(dv.Data, x.Data, rows, cols) }
 
 func (cpuDevice) Softmax(y, x *Tensor, rows, cols int, scale float32, mask []float32, rowsPerMask int) {
 	kernels.SoftmaxRows(y.Data, x.Data, rows, cols, scale, mask, rowsPerMask)
@@ -94,7 +96,7 @@ func (cpuDevice) LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *Tensor, row
 	kernels.LayerNormBackward(data(dx), data(dw), data(db), dy.Data, x.Data, w.Data, mean.Data, rstd.Data, rows, cols)
 }
 
-func (cpuDevice) Gelu(y, x *Tensor)             { kernels.Gelu(y.Data, x.Data) }
+func (cpuDevice) Gelu(y, x *Tensor)              { kernels.Gelu(y.Data, x.Data) }
 func (cpuDevice) GeluBackward(dx, x, dy *Tensor) { kernels.GeluBackward(dx.Data, x.Data, dy.Data) }
 
 func (cpuDevice) DropoutMask(mask *Tensor, p float32, seed, offset uint64) {

@@ -72,12 +72,10 @@ func NewEmbedding(num, dim, paddingIdx int) *Embedding {
 	return &Embedding{Weight: tensor.New(num, dim).SetRequiresGrad(true), PaddingIdx: paddingIdx}
 }
 
-// Forward returns the rows ids as a [len(ids), dim] tensor.
-//
-// PyTorch's padding_idx also masks that row's gradient; Hugging Face's
-// DistilBERT does not pass padding_idx to nn.Embedding, so neither do we.
+// Forward returns the rows ids as a [len(ids), dim] tensor. As with
+// PyTorch's padding_idx, the padding row receives no gradient from lookups.
 func (e *Embedding) Forward(tp *tensor.Tape, ids []int32) *tensor.Tensor {
-	return tp.Gather(e.Weight, ids)
+	return tp.Gather(e.Weight, ids, e.PaddingIdx)
 }
 
 // VisitParams visits weight.

@@ -368,17 +368,38 @@ func (tp *Tape) Dropout(x *Tensor, p float32) *Tensor {
 }
 
 // Gather returns rows idx of table ([rows, C]) as a [len(idx), C] tensor:
-// an embedding lookup. Its backward scatter-adds into table's gradient.
+// an embedding lookup. Its backward scatter-adds into table's gradient,
+// except into row paddingIdx (≥ 0), whose gradient is left untouched as
+// torch.nn.Embedding(padding_idx=...) does; pass -1 for no padding row.
 // An index outside the table panics.
-func (tp *Tape) Gather(table *Tensor, idx []int32) *Tensor {
+func (tp *Tape) Gather(table *Tensor, idx []int32, paddingIdx int) *Tensor {
 	if table.rank != 2 {
 		shapePanic("Gather", "table %v: need [rows, C]", table.Shape())
+	}
+	if paddingIdx >= table.dims[0] {
+		shapePanic("Gather", "paddingIdx %d outside table %v", paddingIdx, table.Shape())
 	}
 	c := table.dims[1]
 	out := tp.alloc(false, len(idx), c)
 	tp.dev.Gather(out, table, idx, c)
-	tp.record(node{op: opGather, out: out, a: table, idx: idx, i: [5]int{c}})
+	tp.record(node{op: opGather, out: out, a: table, idx: idx, i: [5]int{c, paddingIdx}})
 	return out
+}
+
+func (tp *Tape) gatherBackward(nd *node) {
+	c, pad := nd.i[0], nd.i[1]
+	g := tp.grad(nd.a)
+	if pad < 0 {
+		tp.dev.ScatterAdd(g, nd.out.Grad, nd.idx, c)
+		return
+	}
+	// Keep the padding row's gradient as it was: save, scatter, restore
+	// (exact, and cheaper than filtering the indices).
+	row := tp.alloc(false, c)
+	padRow := FromData(g.Data[pad*c:pad*c+c], c)
+	tp.dev.Copy(row, padRow)
+	tp.dev.ScatterAdd(g, nd.out.Grad, nd.idx, c)
+	tp.dev.Copy(padRow, row)
 }
 
 // CrossEntropy returns the mean softmax cross-entropy of logits [N, V]
@@ -493,7 +514,7 @@ func (tp *Tape) backward(nd *node) {
 	case opDropout:
 		tp.dev.MulAcc(tp.grad(nd.a), dy, nd.s1)
 	case opGather:
-		tp.dev.ScatterAdd(tp.grad(nd.a), dy, nd.idx, nd.i[0])
+		tp.gatherBackward(nd)
 	case opCrossEntropy:
 		g := dy.Data[0]
 		if !isFinite(g) {

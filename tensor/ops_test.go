@@ -422,7 +422,7 @@ func TestOpsFiniteDifferences(t *testing.T) {
 		fdCase{
 			name:   "Gather with repeated indices",
 			shapes: [][]int{{5, 3}},
-			run:    func(tp *Tape, in []*Tensor) *Tensor { return tp.Gather(in[0], gatherIdx) },
+			run:    func(tp *Tape, in []*Tensor) *Tensor { return tp.Gather(in[0], gatherIdx, -1) },
 			ref: func(in [][]float64) []float64 {
 				var out []float64
 				for _, id := range gatherIdx {
@@ -498,4 +498,20 @@ func sum64(x []float64) float64 {
 		s += v
 	}
 	return s
+}
+
+// The padding row of an embedding gets no gradient from the lookup, as
+// torch.nn.Embedding(padding_idx=0): its existing gradient is kept exactly.
+func TestGatherPaddingIdx(t *testing.T) {
+	table := FromData([]float32{1, 2, 3, 4, 5, 6}, 3, 2).SetRequiresGrad(true)
+	table.Grad.Data[0], table.Grad.Data[1] = 0.25, -0.5 // e.g. from a tied projection
+	tp := NewTape()
+	out := tp.Gather(table, []int32{0, 2, 0, 1}, 0)
+	tp.Backward(tp.Sum(out))
+	want := []float32{0.25, -0.5, 1, 1, 1, 1}
+	for i, w := range want {
+		if table.Grad.Data[i] != w {
+			t.Fatalf("grad = %v, want %v", table.Grad.Data, want)
+		}
+	}
 }

@@ -68,6 +68,26 @@ func (tp *Tape) Backward(loss *Tensor) {
 	}
 }
 
+// Scratch returns n float32s of tape-owned memory, valid until Reset (for
+// data such as attention masks that ops read but do not differentiate).
+func (tp *Tape) Scratch(n int) []float32 { return tp.arena.floats(n, false) }
+
+// ScratchInt32 returns n int32s of tape-owned memory, valid until Reset
+// (label positions, gathered indices).
+func (tp *Tape) ScratchInt32(n int) []int32 {
+	a := &tp.arena
+	if a.nint == len(a.ints) {
+		a.ints = append(a.ints, nil)
+	}
+	b := a.ints[a.nint]
+	if cap(b) < n {
+		b = make([]int32, n)
+		a.ints[a.nint] = b
+	}
+	a.nint++
+	return b[:n]
+}
+
 // alloc returns a tensor of the given shape from the arena, zeroed if zero.
 func (tp *Tape) alloc(zero bool, shape ...int) *Tensor {
 	t := tp.arena.tensor()
@@ -94,9 +114,11 @@ type arena struct {
 	nbuf    int
 	tensors []*Tensor
 	ntensor int
+	ints    [][]int32
+	nint    int
 }
 
-func (a *arena) reset() { a.nbuf, a.ntensor = 0, 0 }
+func (a *arena) reset() { a.nbuf, a.ntensor, a.nint = 0, 0, 0 }
 
 func (a *arena) floats(n int, zero bool) []float32 {
 	if a.nbuf == len(a.bufs) {

@@ -118,4 +118,3 @@ func (m *ForMaskedLM) SaveDir(dir string) error {
 	}
 	return nil
 }
-

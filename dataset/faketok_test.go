@@ -25,9 +25,9 @@ const (
 
 func newFakeTok() *fakeTok { return &fakeTok{v: 30522} }
 
-func (f *fakeTok) VocabSize() int  { return f.v }
-func (f *fakeTok) MaskID() int32   { return fakeMask }
-func (f *fakeTok) PadID() int32    { return fakePad }
+func (f *fakeTok) VocabSize() int { return f.v }
+func (f *fakeTok) MaskID() int32  { return fakeMask }
+func (f *fakeTok) PadID() int32   { return fakePad }
 func (f *fakeTok) VocabHash() [32]byte {
 	return sha256.Sum256([]byte(fmt.Sprintf("fake tokenizer V=%d", f.v)))
 }
@@ -110,4 +110,48 @@ func randomDocs(r *rng, n, maxWords int) []Document {
 		docs[i] = Document{Text: sb.String(), Label: LabelUnsup, Source: fmt.Sprintf("doc %d", i)}
 	}
 	return docs
+}
+
+// diffInts describes the first difference between two int32 slices, or
+// returns "" (cmp.Diff is too slow for slices of a million elements).
+func diffInts(want, got []int32) string {
+	for i := range min(len(want), len(got)) {
+		if want[i] != got[i] {
+			return fmt.Sprintf("first difference at %d: want %d, got %d", i, want[i], got[i])
+		}
+	}
+	if len(want) != len(got) {
+		return fmt.Sprintf("lengths differ: want %d, got %d", len(want), len(got))
+	}
+	return ""
+}
+
+// diffChunks describes how two Chunks differ, or returns "".
+func diffChunks(want, got *Chunks) string {
+	if want.ChunkSize != got.ChunkSize {
+		return fmt.Sprintf("chunk size: want %d, got %d", want.ChunkSize, got.ChunkSize)
+	}
+	if d := diffInts(want.IDs, got.IDs); d != "" {
+		return "ids: " + d
+	}
+	if d := diffInts(want.WordIDs, got.WordIDs); d != "" {
+		return "word ids: " + d
+	}
+	return ""
+}
+
+// diffBatch describes how two batches differ, or returns "".
+func diffBatch(want, got Batch) string {
+	if want.B != got.B || want.T != got.T {
+		return fmt.Sprintf("shape: want %dx%d, got %dx%d", want.B, want.T, got.B, got.T)
+	}
+	for _, f := range []struct {
+		name      string
+		want, got []int32
+	}{{"input ids", want.InputIDs, got.InputIDs}, {"attention mask", want.AttentionMask, got.AttentionMask}, {"labels", want.Labels, got.Labels}} {
+		if d := diffInts(f.want, f.got); d != "" {
+			return f.name + ": " + d
+		}
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -108,6 +109,73 @@ type docSpan struct {
 	lo, hi int
 }
 
+// arena holds the tokens of the documents one worker tokenized.
+type arena struct{ ids, wids []int32 }
+
+// tokenPool tokenizes documents on several workers as they are added, in
+// any order: each document has a slot number, and finish returns where the
+// tokens of each slot went. Documents can thus be tokenized while a reader
+// still decompresses the rest of an archive, before their order is known.
+type tokenPool struct {
+	tok    Tokenizer
+	jobs   chan tokJob
+	arenas []arena
+	done   [][]slotSpan // per worker: the slots it tokenized
+	bad    atomic.Int64 // 1 + a slot whose ids and word ids differ in length
+	wg     sync.WaitGroup
+}
+
+type tokJob struct {
+	slot int
+	text string
+}
+
+type slotSpan struct {
+	slot int
+	span docSpan
+}
+
+func newTokenPool(tok Tokenizer, workers int) *tokenPool {
+	p := &tokenPool{tok: tok, jobs: make(chan tokJob, 4*workers), arenas: make([]arena, workers), done: make([][]slotSpan, workers)}
+	for w := range workers {
+		p.wg.Go(func() {
+			a := &p.arenas[w]
+			for j := range p.jobs {
+				start := len(a.ids)
+				a.ids, a.wids = tok.AppendIDs(a.ids, a.wids, j.text)
+				if len(a.ids) != len(a.wids) {
+					// Reported by finish; realign to keep going.
+					p.bad.CompareAndSwap(0, int64(j.slot)+1)
+					n := min(len(a.ids), len(a.wids))
+					a.ids, a.wids = a.ids[:n], a.wids[:n]
+				}
+				p.done[w] = append(p.done[w], slotSpan{j.slot, docSpan{int32(w), start, len(a.ids)}})
+			}
+		})
+	}
+	return p
+}
+
+// add queues the document of slot for tokenization.
+func (p *tokenPool) add(slot int, text string) { p.jobs <- tokJob{slot, text} }
+
+// finish waits for the workers and returns the spans of slots 0..n-1. On
+// error, it returns the slot of the failing document.
+func (p *tokenPool) finish(n int) ([]docSpan, int, error) {
+	close(p.jobs)
+	p.wg.Wait()
+	if s := p.bad.Load(); s != 0 {
+		return nil, int(s - 1), errors.New("tokenizer returned different numbers of ids and word ids")
+	}
+	spans := make([]docSpan, n)
+	for _, d := range p.done {
+		for _, ss := range d {
+			spans[ss.slot] = ss.span
+		}
+	}
+	return spans, 0, nil
+}
+
 func buildChunks(docs []Document, tok Tokenizer, chunkSize, groupSize, workers int) (*Chunks, error) {
 	if chunkSize <= 0 {
 		return nil, fmt.Errorf("build chunks: chunk size %d must be positive", chunkSize)
@@ -120,69 +188,49 @@ func buildChunks(docs []Document, tok Tokenizer, chunkSize, groupSize, workers i
 			return nil, fmt.Errorf("build chunks: document %d (%s): %w", i, docs[i].Source, errNotUTF8([]byte(docs[i].Text)))
 		}
 	}
-
-	// Tokenize: workers take blocks of documents and append their tokens to
-	// private arenas; spans record where each document went.
-	type arena struct{ ids, wids []int32 }
-	arenas := make([]arena, workers)
-	spans := make([]docSpan, len(docs))
-	var next atomic.Int64
-	var bad atomic.Int64 // 1 + index of a document whose ids and word ids differ in length
-	const block = 16
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			a := &arenas[w]
-			for {
-				lo := int(next.Add(block)) - block
-				if lo >= len(docs) {
-					return
-				}
-				for i := lo; i < min(lo+block, len(docs)); i++ {
-					start := len(a.ids)
-					a.ids, a.wids = tok.AppendIDs(a.ids, a.wids, docs[i].Text)
-					if len(a.ids) != len(a.wids) {
-						// Reported after the loop; realign to keep going.
-						bad.CompareAndSwap(0, int64(i)+1)
-						n := min(len(a.ids), len(a.wids))
-						a.ids, a.wids = a.ids[:n], a.wids[:n]
-					}
-					spans[i] = docSpan{int32(w), start, len(a.ids)}
-				}
-			}
-		})
+	pool := newTokenPool(tok, workers)
+	for i := range docs {
+		pool.add(i, docs[i].Text)
 	}
-	wg.Wait()
-	if i := bad.Load(); i != 0 {
-		return nil, fmt.Errorf("build chunks: document %d (%s): tokenizer returned different numbers of ids and word ids", i-1, docs[i-1].Source)
+	spans, bad, err := pool.finish(len(docs))
+	if err != nil {
+		return nil, fmt.Errorf("build chunks: document %d (%s): %w", bad, docs[bad].Source, err)
 	}
+	return groupSpans(spans, pool.arenas, chunkSize, groupSize, workers), nil
+}
 
-	// Group: each group of documents yields floor(total/chunkSize) chunks.
-	nGroups := (len(docs) + groupSize - 1) / groupSize
+// groupSpans concatenates the tokens of each group of groupSize documents
+// (spans, in document order) and cuts them into chunks, dropping each
+// group's remainder; groups are copied in parallel.
+func groupSpans(spans []docSpan, arenas []arena, chunkSize, groupSize, workers int) *Chunks {
+	if chunkSize <= 0 || groupSize <= 0 || workers <= 0 {
+		panic(fmt.Sprintf("dataset: groupSpans: chunk size %d, group size %d, workers %d must be positive", chunkSize, groupSize, workers))
+	}
+	nGroups := (len(spans) + groupSize - 1) / groupSize
 	first := make([]int, nGroups+1) // first chunk of each group
 	for g := range nGroups {
 		total := 0
-		for i := g * groupSize; i < min((g+1)*groupSize, len(docs)); i++ {
-			total += spans[i].hi - spans[i].lo
+		for _, s := range spans[g*groupSize : min((g+1)*groupSize, len(spans))] {
+			total += s.hi - s.lo
 		}
 		first[g+1] = first[g] + total/chunkSize
 	}
 	N := first[nGroups]
 	c := &Chunks{ChunkSize: chunkSize, IDs: make([]int32, N*chunkSize), WordIDs: make([]int32, N*chunkSize)}
-
-	// Copy each group's kept tokens to its chunks, groups in parallel.
-	var nextGroup atomic.Int64
+	var next atomic.Int64
+	var wg sync.WaitGroup
 	for range min(workers, max(nGroups, 1)) {
 		wg.Go(func() {
 			for {
-				g := int(nextGroup.Add(1)) - 1
+				g := int(next.Add(1)) - 1
 				if g >= nGroups {
 					return
 				}
-				dst := first[g] * chunkSize
-				end := first[g+1] * chunkSize
-				for i := g * groupSize; i < min((g+1)*groupSize, len(docs)) && dst < end; i++ {
-					s := spans[i]
+				dst, end := first[g]*chunkSize, first[g+1]*chunkSize
+				for _, s := range spans[g*groupSize : min((g+1)*groupSize, len(spans))] {
+					if dst == end {
+						break
+					}
 					a := &arenas[s.worker]
 					n := min(s.hi-s.lo, end-dst)
 					copy(c.IDs[dst:dst+n], a.ids[s.lo:s.lo+n])
@@ -193,5 +241,5 @@ func buildChunks(docs []Document, tok Tokenizer, chunkSize, groupSize, workers i
 		})
 	}
 	wg.Wait()
-	return c, nil
+	return c
 }

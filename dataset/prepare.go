@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -112,16 +113,11 @@ func PrepareChunks(opt PrepareOptions) (*Chunks, error) {
 	}
 
 	t0 := time.Now()
-	docs, err := src.read()
+	c, nDocs, err := src.build(opt.Tokenizer, opt.ChunkSize)
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
-	t1 := time.Now()
-	c, err := BuildChunks(docs, opt.Tokenizer, opt.ChunkSize)
-	if err != nil {
-		return nil, fmt.Errorf("prepare %s: %w", opt.Source, err)
-	}
-	logf("dataset: %d documents read in %v, %d chunks of %d built in %v", len(docs), t1.Sub(t0).Round(time.Millisecond), c.Len(), c.ChunkSize, time.Since(t1).Round(time.Millisecond))
+	logf("dataset: %d documents read, tokenized and grouped into %d chunks of %d in %v", nDocs, c.Len(), c.ChunkSize, time.Since(t0).Round(time.Millisecond))
 	if cachePath != "" {
 		if err := os.MkdirAll(opt.CacheDir, 0o755); err != nil {
 			return nil, fmt.Errorf("prepare: cache directory: %w", err)
@@ -142,6 +138,29 @@ type source struct {
 	split string // IMDB split name, or "corpus"
 	id    string // size and modification time(s)
 	read  func() ([]Document, error)
+}
+
+// build reads the source and builds its chunks on all cores, returning
+// them and the number of documents. An archive is tokenized while it is
+// being decompressed.
+func (s *source) build(tok Tokenizer, chunkSize int) (*Chunks, int, error) {
+	workers := runtime.GOMAXPROCS(0)
+	if s.kind == "imdb-archive" {
+		split, err := ParseSplit(s.split)
+		if err != nil {
+			panic("dataset: source.build: " + err.Error())
+		}
+		return buildIMDBArchiveChunks(s.abs, split, tok, chunkSize, workers, IMDBSize)
+	}
+	docs, err := s.read()
+	if err != nil {
+		return nil, 0, err
+	}
+	c, err := buildChunks(docs, tok, chunkSize, GroupDocs, workers)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", s.abs, err)
+	}
+	return c, len(docs), nil
 }
 
 // identify classifies p and computes its identity. For an IMDB directory

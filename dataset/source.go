@@ -146,12 +146,8 @@ func readIMDB(p string, splits []Split, want map[Split]int) (map[Split][]Documen
 		return nil, err
 	}
 	for _, s := range splits {
-		n := len(out[s])
-		if n == 0 {
-			return nil, fmt.Errorf("read IMDB %s: split %s: no reviews (want aclImdb/%s/*.txt)", p, s, strings.Join(classDirs(s), "/*.txt, aclImdb/"))
-		}
-		if want != nil && n != want[s] {
-			return nil, fmt.Errorf("read IMDB %s: split %s has %d reviews, want %d (truncated or incomplete?)", p, s, n, want[s])
+		if err := checkIMDBCount(p, s, len(out[s]), want); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -189,21 +185,27 @@ func imdbMember(name string, splits []Split) (split Split, class int, ok bool) {
 	return 0, 0, false
 }
 
-// sortDocs orders one split's documents: by class (pos, neg), then by
-// member name in byte order, as sorted(os.listdir(...)) did.
+// keyedDoc is a document with its sort key within a split.
 type keyedDoc struct {
-	class int
+	class int    // index in imdbClasses: pos before neg
 	name  string // file name, the sort key within a class
+	slot  int    // arrival order (for the streaming builder)
 	doc   Document
 }
 
-func sortedDocs(kd []keyedDoc) []Document {
+// sortKeyed orders one split's documents: by class (pos, neg), then by
+// file name in byte order, as sorted(os.listdir(...)) did.
+func sortKeyed(kd []keyedDoc) {
 	sort.Slice(kd, func(i, j int) bool {
 		if kd[i].class != kd[j].class {
 			return kd[i].class < kd[j].class
 		}
 		return kd[i].name < kd[j].name
 	})
+}
+
+func sortedDocs(kd []keyedDoc) []Document {
+	sortKeyed(kd)
 	out := make([]Document, len(kd))
 	for i := range kd {
 		out[i] = kd[i].doc
@@ -211,19 +213,22 @@ func sortedDocs(kd []keyedDoc) []Document {
 	return out
 }
 
-func readIMDBArchive(p string, splits []Split) (map[Split][]Document, error) {
+// scanIMDBArchive calls visit for every review of splits in the archive p,
+// in archive order, with the member's name (without "./") and class index.
+// It reads the whole stream, so that gzip checks its trailer: a truncated
+// or corrupt archive is an error naming the member being read.
+func scanIMDBArchive(p string, splits []Split, visit func(s Split, class int, name string, text []byte) error) error {
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, fmt.Errorf("read IMDB: %w", err)
+		return fmt.Errorf("read IMDB: %w", err)
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("read IMDB %s: not a gzip file: %w", p, err)
+		return fmt.Errorf("read IMDB %s: not a gzip file: %w", p, err)
 	}
 	defer zr.Close()
 	tr := tar.NewReader(zr)
-	keyed := map[Split][]keyedDoc{}
 	var buf bytes.Buffer
 	last := "(start of archive)"
 	for {
@@ -232,12 +237,12 @@ func readIMDBArchive(p string, splits []Split) (map[Split][]Document, error) {
 			// Read the rest (tar padding, gzip trailer) so that gzip
 			// checks its CRC and length: a cut trailer is an error.
 			if _, err := io.Copy(io.Discard, zr); err != nil {
-				return nil, fmt.Errorf("read IMDB %s: after the last member: %w", p, err)
+				return fmt.Errorf("read IMDB %s: after the last member: %w", p, err)
 			}
-			break
+			return nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read IMDB %s: after member %s: %w", p, last, err)
+			return fmt.Errorf("read IMDB %s: after member %s: %w", p, last, err)
 		}
 		last = h.Name
 		if h.Typeflag != tar.TypeReg {
@@ -249,23 +254,79 @@ func readIMDBArchive(p string, splits []Split) (map[Split][]Document, error) {
 		}
 		buf.Reset()
 		if _, err := io.Copy(&buf, tr); err != nil {
-			return nil, fmt.Errorf("read IMDB %s: member %s: %w", p, h.Name, err)
+			return fmt.Errorf("read IMDB %s: member %s: %w", p, h.Name, err)
 		}
 		if !utf8.Valid(buf.Bytes()) {
-			return nil, fmt.Errorf("read IMDB %s: member %s: %w", p, h.Name, errNotUTF8(buf.Bytes()))
+			return fmt.Errorf("read IMDB %s: member %s: %w", p, h.Name, errNotUTF8(buf.Bytes()))
 		}
-		name := strings.TrimPrefix(h.Name, "./")
-		keyed[s] = append(keyed[s], keyedDoc{class, path.Base(name), Document{
-			Text:   buf.String(),
+		if err := visit(s, class, strings.TrimPrefix(h.Name, "./"), buf.Bytes()); err != nil {
+			return err
+		}
+	}
+}
+
+func readIMDBArchive(p string, splits []Split) (map[Split][]Document, error) {
+	keyed := map[Split][]keyedDoc{}
+	err := scanIMDBArchive(p, splits, func(s Split, class int, name string, text []byte) error {
+		keyed[s] = append(keyed[s], keyedDoc{class: class, name: path.Base(name), doc: Document{
+			Text:   string(text),
 			Label:  imdbClasses(s)[class].label,
 			Source: name,
 		}})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := map[Split][]Document{}
 	for _, s := range splits {
 		out[s] = sortedDocs(keyed[s])
 	}
 	return out, nil
+}
+
+// checkIMDBCount checks the number of reviews n of split s read from p.
+func checkIMDBCount(p string, s Split, n int, want map[Split]int) error {
+	if n == 0 {
+		return fmt.Errorf("read IMDB %s: split %s: no reviews (want aclImdb/%s/*.txt)", p, s, strings.Join(classDirs(s), "/*.txt, aclImdb/"))
+	}
+	if want != nil && n != want[s] {
+		return fmt.Errorf("read IMDB %s: split %s has %d reviews, want %d (truncated or incomplete?)", p, s, n, want[s])
+	}
+	return nil
+}
+
+// buildIMDBArchiveChunks reads one split from the archive p and builds its
+// chunks, tokenizing each review as soon as it is decompressed (in archive
+// order, on all cores) and grouping once all are in, in the documented
+// order: the same chunks as BuildChunks(ReadIMDB(p, split)), sooner.
+func buildIMDBArchiveChunks(p string, split Split, tok Tokenizer, chunkSize, workers int, want map[Split]int) (*Chunks, int, error) {
+	if chunkSize <= 0 {
+		return nil, 0, fmt.Errorf("build chunks: chunk size %d must be positive", chunkSize)
+	}
+	pool := newTokenPool(tok, workers)
+	var keyed []keyedDoc // Document.Text left empty: the pool has it
+	err := scanIMDBArchive(p, []Split{split}, func(s Split, class int, name string, text []byte) error {
+		pool.add(len(keyed), string(text))
+		keyed = append(keyed, keyedDoc{class: class, name: path.Base(name), slot: len(keyed), doc: Document{Source: name}})
+		return nil
+	})
+	bySlot, bad, perr := pool.finish(len(keyed))
+	if err != nil {
+		return nil, 0, err
+	}
+	if perr != nil {
+		return nil, 0, fmt.Errorf("build chunks: %s: %w", keyed[bad].doc.Source, perr)
+	}
+	if err := checkIMDBCount(p, split, len(keyed), want); err != nil {
+		return nil, 0, err
+	}
+	sortKeyed(keyed)
+	spans := make([]docSpan, len(keyed))
+	for i, k := range keyed {
+		spans[i] = bySlot[k.slot]
+	}
+	return groupSpans(spans, pool.arenas, chunkSize, GroupDocs, workers), len(keyed), nil
 }
 
 // imdbRoot finds the aclImdb folder: p itself or p/aclImdb.
@@ -298,7 +359,7 @@ func imdbFiles(root string, s Split) ([]keyedDoc, error) {
 			if !e.Type().IsRegular() || !strings.HasSuffix(n, ".txt") || strings.HasPrefix(n, ".") {
 				continue
 			}
-			kd = append(kd, keyedDoc{ci, n, Document{Label: c.label, Source: filepath.Join(dir, n)}})
+			kd = append(kd, keyedDoc{class: ci, name: n, doc: Document{Label: c.label, Source: filepath.Join(dir, n)}})
 		}
 	}
 	return kd, nil

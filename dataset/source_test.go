@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -321,4 +322,54 @@ func FuzzParseTextLines(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestBuildIMDBArchiveChunks checks the streaming builder against reading
+// then building, on an archive large enough for several groups of 1,000
+// reviews, listed in shuffled order.
+func TestBuildIMDBArchiveChunks(t *testing.T) {
+	r := newRNG(3, 0, 0, 0)
+	docs := randomDocs(r, 2600, 40)
+	var members []member
+	for i, d := range docs {
+		class := []string{"pos", "neg"}[i%2]
+		members = append(members, member{fmt.Sprintf("aclImdb/train/%s/%d_%d.txt", class, i, i%10), d.Text})
+	}
+	members = append(members, member{"aclImdb/test/pos/0_7.txt", "a test review"})
+	for i, j := range r.permutation(len(members)) {
+		members[i], members[j] = members[j], members[i]
+	}
+	archive := writeFile(t, filepath.Join(t.TempDir(), "big.tar.gz"), tarGz(t, members))
+	tok := newFakeTok()
+	read, err := readIMDB(archive, []Split{Train}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := BuildChunks(read[Train], tok, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 3} {
+		got, n, err := buildIMDBArchiveChunks(archive, Train, tok, 16, workers, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 2600 {
+			t.Errorf("%d documents, want 2600", n)
+		}
+		if d := diffChunks(want, got); d != "" {
+			t.Errorf("workers %d: streaming build differs from read + BuildChunks: %s", workers, d)
+		}
+	}
+	if _, _, err := buildIMDBArchiveChunks(archive, Train, tok, 16, 2, IMDBSize); err == nil || !strings.Contains(err.Error(), "has 2600 reviews, want 25000") {
+		t.Errorf("size check: error %v", err)
+	}
+	raw, _ := os.ReadFile(archive)
+	cut := writeFile(t, filepath.Join(t.TempDir(), "cut.tar.gz"), raw[:len(raw)/2])
+	if _, _, err := buildIMDBArchiveChunks(cut, Train, tok, 16, 2, nil); err == nil || !strings.Contains(err.Error(), "cut.tar.gz") {
+		t.Errorf("truncated archive: error %v", err)
+	}
+	if _, _, err := buildIMDBArchiveChunks(archive, Train, &badTok{*newFakeTok()}, 16, 2, nil); err == nil || !strings.Contains(err.Error(), "different numbers of ids and word ids") {
+		t.Errorf("bad tokenizer: error %v", err)
+	}
 }

@@ -1,0 +1,88 @@
+package trainer
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/distilgo/distilgo/dataset"
+	"github.com/distilgo/distilgo/distilbert"
+	"github.com/distilgo/distilgo/tensor"
+)
+
+// EvalResult is the outcome of an evaluation over masked batches.
+type EvalResult struct {
+	// Loss is transformers' Trainer eval_loss: each batch's mean loss over
+	// its masked tokens, averaged with weights equal to the batch's number
+	// of examples. A batch without masked tokens counts with loss 0.
+	Loss float64
+	// TokenLoss is the mean loss over all masked tokens of all batches.
+	TokenLoss float64
+	// Perplexity is exp(Loss) (+Inf when it overflows), as the course
+	// computes it.
+	Perplexity float64
+	// Tokens, Examples and Batches count what was evaluated (Tokens: the
+	// masked tokens, those with a label).
+	Tokens, Examples, Batches int
+}
+
+// EvalAccumulator aggregates per-batch losses into an EvalResult, so that an
+// evaluation never holds more than one batch's logits.
+type EvalAccumulator struct {
+	weighted, weights float64 // Σ B_i·mean_i, Σ B_i
+	sum               float64 // Σ over tokens
+	tokens, examples  int
+	batches           int
+}
+
+// Add records one batch of examples with the summed loss lossSum over its
+// tokens masked tokens.
+func (a *EvalAccumulator) Add(lossSum float64, tokens, examples int) {
+	mean := 0.0
+	if tokens > 0 {
+		mean = lossSum / float64(tokens)
+	}
+	a.weighted += float64(examples) * mean
+	a.weights += float64(examples)
+	a.sum += lossSum
+	a.tokens += tokens
+	a.examples += examples
+	a.batches++
+}
+
+// Result returns the aggregate. With nothing added, or no token masked, the
+// losses are 0.
+func (a *EvalAccumulator) Result() EvalResult {
+	r := EvalResult{Tokens: a.tokens, Examples: a.examples, Batches: a.batches}
+	if a.weights > 0 {
+		r.Loss = a.weighted / a.weights
+	}
+	if a.tokens > 0 {
+		r.TokenLoss = a.sum / float64(a.tokens)
+	}
+	r.Perplexity = Perplexity(r.Loss)
+	return r
+}
+
+// Perplexity returns exp(loss): +Inf when the exponential overflows float64
+// (loss above about 709.78), never a panic; NaN stays NaN.
+func Perplexity(loss float64) float64 { return math.Exp(loss) }
+
+// Evaluate computes the masked-LM loss of m over batches with dropout off
+// and no gradient recording, one batch at a time (only the masked positions
+// go through the MLM head). It leaves m in evaluation mode.
+func Evaluate(m *distilbert.ForMaskedLM, batches []dataset.Batch) (EvalResult, error) {
+	m.Train(false)
+	tp := tensor.NewNoGradTape()
+	var acc EvalAccumulator
+	for i := range batches {
+		b := &batches[i]
+		tp.Reset()
+		sum, n, err := m.LossSum(tp, distilbert.Input{B: b.B, T: b.T, InputIDs: b.InputIDs, AttentionMask: b.AttentionMask}, b.Labels)
+		if err != nil {
+			return EvalResult{}, fmt.Errorf("evaluate batch %d: %w", i, err)
+		}
+		acc.Add(float64(sum.Item()), n, b.B)
+	}
+	tp.Reset()
+	return acc.Result(), nil
+}

@@ -1,0 +1,95 @@
+package trainer
+
+import (
+	"bytes"
+	"image/png"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPlotPNG(t *testing.T) {
+	hist := []Record{
+		{Kind: KindEval, Step: 0, Perplexity: fptr(30000)},
+		{Kind: KindTrain, Step: 10, Loss: fptr(9)},
+		{Kind: KindTrain, Step: 20, Loss: fptr(7)},
+		{Kind: KindEval, Step: 20, Perplexity: fptr(900)},
+		{Kind: KindEval, Step: 30, Perplexity: fptr(math.Inf(1))}, // left out
+	}
+	for _, h := range [][]Record{hist, nil} {
+		data, err := PlotPNG(h)
+		if err != nil {
+			t.Fatalf("%d records: %v", len(h), err)
+		}
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%d records: not a PNG: %v", len(h), err)
+		}
+		if b := img.Bounds(); b.Dx() < 400 || b.Dy() < 300 {
+			t.Errorf("%d records: image %v too small", len(h), b)
+		}
+	}
+}
+
+func TestProgressPlain(t *testing.T) {
+	var buf bytes.Buffer
+	p := NewProgress(&buf)
+	now := time.Unix(0, 0)
+	p.now = func() time.Time { return now }
+	s := Status{Step: 5, Total: 10, Epoch: 0.5, Epochs: 1, Loss: 2.5, LR: 1e-5, TokensPerSec: 1234, ETA: 90 * time.Second}
+	p.Update(s, false)
+	now = now.Add(time.Second)
+	p.Update(s, false) // within the 30 s interval: not printed
+	p.Printf("eval %d", 1)
+	now = now.Add(31 * time.Second)
+	p.Update(s, false)
+	want := "step 5/10 (50%) | epoch 0.50/1 | loss 2.5000 | lr 1e-05 | 1234 tok/s | ETA 1m30s\n" +
+		"eval 1\n" +
+		"step 5/10 (50%) | epoch 0.50/1 | loss 2.5000 | lr 1e-05 | 1234 tok/s | ETA 1m30s\n"
+	if buf.String() != want {
+		t.Errorf("output:\n%s\nwant:\n%s", buf.String(), want)
+	}
+	if strings.Contains(buf.String(), "\r") {
+		t.Error("plain output holds carriage returns")
+	}
+}
+
+func TestProgressLive(t *testing.T) {
+	var buf bytes.Buffer
+	p := NewProgress(&buf)
+	p.tty, p.interval = true, 0
+	p.Update(Status{Step: 1, Total: 2, ETA: -1}, false)
+	p.Printf("message")
+	p.Done()
+	want := "\r\033[Kstep 1/2 (50%) | epoch 0.00/0 | loss 0.0000 | lr 0 | 0 tok/s | ETA ?\r\033[Kmessage\n"
+	if buf.String() != want {
+		t.Errorf("output %q, want %q", buf.String(), want)
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		12 * time.Second: "12s", 185 * time.Second: "3m05s", 3720 * time.Second: "1h02m", 50 * time.Hour: "50h00m",
+	} {
+		if got := formatDuration(d); got != want {
+			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestEpochTable(t *testing.T) {
+	hist := []Record{
+		{Kind: KindEval, Step: 0, EvalLoss: fptr(3), Perplexity: fptr(20.09)},
+		{Kind: KindEpoch, Step: 157, Loss: fptr(2.7)},
+		{Kind: KindEval, Step: 157, EvalLoss: fptr(2.5), Perplexity: fptr(12.18)},
+		{Kind: KindEpoch, Step: 314, Loss: fptr(2.6)},
+	}
+	got := FormatEpochTable(EpochTable(hist))
+	want := "Epoch | Training Loss | Validation Loss | Perplexity\n" +
+		"1     | 2.700000      | 2.500000        | 12.18\n" +
+		"2     | 2.600000      | -               | -\n"
+	if got != want {
+		t.Errorf("table:\n%s\nwant:\n%s", got, want)
+	}
+}

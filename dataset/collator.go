@@ -66,6 +66,8 @@ type Collator struct {
 // reusing dst's buffers. The masks depend only on (seed, epoch, step) and
 // the chunks: rows are masked in order from one generator seeded by
 // newRNG(seed, "coll", epoch, step), so a run can be resumed at any step.
+// Collate keeps no state: it is safe to call concurrently with distinct
+// dst (e.g. to prepare the next batch while the model runs).
 func (c *Collator) Collate(dst *Batch, chunks *Chunks, idx []int, seed uint64, epoch, step int) {
 	var r rng
 	r.seed(seed, streamCollate, int64(epoch), int64(step))

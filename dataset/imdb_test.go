@@ -70,7 +70,7 @@ func TestIMDBArchiveOrder(t *testing.T) {
 		t.Skip("reads the 57 MB archive")
 	}
 	docs, _, _ := realData(t)
-	for s, n := range IMDBSize {
+	for s, n := range imdbSize {
 		if len(docs[s]) != n {
 			t.Errorf("%s: %d reviews, want %d", s, len(docs[s]), n)
 		}
@@ -184,5 +184,59 @@ func TestIMDBPrepareCourse(t *testing.T) {
 	}
 	if diffChunks(train, train2) != "" || diffChunks(test, test2) != "" {
 		t.Error("cached preparation differs from the built one")
+	}
+}
+
+// TestIMDBCollateRealTokenizer masks real chunks with the real tokenizer:
+// its special tokens ([CLS], [SEP], [PAD], [UNK], [MASK]) are never
+// selected, and the selected fraction of the others is 0.15 within 5
+// standard deviations.
+func TestIMDBCollateRealTokenizer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the tokenized archive")
+	}
+	_, tok, chunks := realData(t)
+	for _, name := range []string{"[CLS]", "[SEP]", "[PAD]", "[UNK]", "[MASK]"} {
+		id, ok := tok.TokenToID(name)
+		if !ok || !tok.IsSpecial(id) {
+			t.Errorf("%s (id %d, found %v) is not special", name, id, ok)
+		}
+	}
+	col := &Collator{MLMProbability: 0.15, Tok: tok}
+	batches := FixedMasked(chunks[Test].Subset(seq(0, 2000)), col, 64, 42)
+	var nonSpecial, selected, unk int
+	for _, b := range batches {
+		for k, l := range b.Labels {
+			id := b.InputIDs[k]
+			if l != IgnoreIndex {
+				id = l
+				if tok.IsSpecial(l) {
+					t.Fatalf("special token %d selected", l)
+				}
+				selected++
+			}
+			if id == tok.UnkID() {
+				unk++
+			}
+			if !tok.IsSpecial(id) {
+				nonSpecial++
+			}
+		}
+	}
+	t.Logf("%d [UNK] tokens left alone", unk)
+	within(t, "selected", selected, nonSpecial, 0.15)
+	p := filepath.Join(t.TempDir(), "eval.jsonl")
+	if err := WriteMaskedJSONL(p, batches); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := ReadMaskedJSONL(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := BatchExamples(ex, 64, tok.PadID())
+	for i := range batches {
+		if d := diffBatch(batches[i], again[i]); d != "" {
+			t.Fatalf("JSONL round trip, batch %d: %s", i, d)
+		}
 	}
 }

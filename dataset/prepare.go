@@ -150,7 +150,7 @@ func (s *source) build(tok Tokenizer, chunkSize int) (*Chunks, int, error) {
 		if err != nil {
 			panic("dataset: source.build: " + err.Error())
 		}
-		return buildIMDBArchiveChunks(s.abs, split, tok, chunkSize, workers, IMDBSize)
+		return buildIMDBArchiveChunks(s.abs, split, tok, chunkSize, workers, imdbSize)
 	}
 	docs, err := s.read()
 	if err != nil {

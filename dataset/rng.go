@@ -12,6 +12,7 @@ const (
 	streamSplit   uint64 = 0x73706c6974 // "split"
 	streamCollate uint64 = 0x636f6c6c   // "coll"
 	streamEval    uint64 = 0x6576616c   // "eval"
+	streamShuffle uint64 = 0x73687566   // "shuf"
 )
 
 // splitmix64 is the finaliser of SplitMix64 (Steele, Lea, Flood 2014): a

@@ -91,3 +91,35 @@ func TestRNGStreamsDiffer(t *testing.T) {
 		t.Error("(epoch 3, step 9) and (9, 3) share a stream")
 	}
 }
+
+func TestEpochOrder(t *testing.T) {
+	a := EpochOrder(1000, 42, 0)
+	seen := make([]bool, 1000)
+	for _, i := range a {
+		if seen[i] {
+			t.Fatalf("%d twice", i)
+		}
+		seen[i] = true
+	}
+	same := func(x, y []int) bool {
+		for i := range x {
+			if x[i] != y[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if !same(a, EpochOrder(1000, 42, 0)) {
+		t.Error("same (seed, epoch), different orders")
+	}
+	if same(a, EpochOrder(1000, 42, 1)) || same(a, EpochOrder(1000, 43, 0)) {
+		t.Error("another epoch or seed gives the same order")
+	}
+	// The order is not the downsampling permutation of the same seed.
+	if same(a, newRNG(42, streamSplit, 0, 0).permutation(1000)) {
+		t.Error("EpochOrder shares the split's stream")
+	}
+	if len(EpochOrder(0, 1, 0)) != 0 {
+		t.Error("EpochOrder(0) not empty")
+	}
+}

@@ -59,10 +59,14 @@ func ParseSplit(s string) (Split, error) {
 	return 0, fmt.Errorf("unknown split %q (want train, test or unsupervised)", s)
 }
 
-// IMDBSize is the number of reviews in each split of the published dataset.
-// ReadIMDB checks it, so a truncated archive or a partial directory is an
-// error and never a silently smaller dataset.
-var IMDBSize = map[Split]int{Train: 25000, Test: 25000, Unsup: 50000}
+// imdbSize is the number of reviews in each split of the published dataset.
+var imdbSize = map[Split]int{Train: 25000, Test: 25000, Unsup: 50000}
+
+// NumReviews returns the number of reviews of the split in the published
+// dataset: 25,000 for train and test, 50,000 for unsupervised. ReadIMDB
+// checks it, so that a truncated archive or a partial directory is an error
+// and never a silently smaller dataset.
+func (s Split) NumReviews() int { return imdbSize[s] }
 
 // Labels of IMDB documents (Hugging Face's ClassLabel names ["neg", "pos"]).
 const (
@@ -109,9 +113,9 @@ func validSplit(s Split) error {
 // from its extracted directory (the aclImdb folder itself or the folder that
 // holds it). Documents come in the package's documented order (pos then neg,
 // each by file name in byte order). Every review must be valid UTF-8 and the
-// split must have its published size (IMDBSize).
+// split must have its published size (Split.NumReviews).
 func ReadIMDB(path string, split Split) ([]Document, error) {
-	all, err := readIMDB(path, []Split{split}, IMDBSize)
+	all, err := readIMDB(path, []Split{split}, imdbSize)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +125,7 @@ func ReadIMDB(path string, split Split) ([]Document, error) {
 // ReadIMDBSplits reads several splits in one pass over the source (one
 // decompression of the archive).
 func ReadIMDBSplits(path string, splits ...Split) (map[Split][]Document, error) {
-	return readIMDB(path, splits, IMDBSize)
+	return readIMDB(path, splits, imdbSize)
 }
 
 // readIMDB reads splits from an archive or directory; want, if not nil,

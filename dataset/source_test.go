@@ -138,7 +138,7 @@ func TestReadIMDBArchiveAndDirectory(t *testing.T) {
 	}
 }
 
-func TestReadIMDBSizeCheck(t *testing.T) {
+func TestReadimdbSizeCheck(t *testing.T) {
 	dir := t.TempDir()
 	archive := writeFile(t, filepath.Join(dir, "mini.tar.gz"), tarGz(t, miniIMDB))
 	_, err := ReadIMDB(archive, Train) // published sizes: 25,000
@@ -361,7 +361,7 @@ func TestBuildIMDBArchiveChunks(t *testing.T) {
 			t.Errorf("workers %d: streaming build differs from read + BuildChunks: %s", workers, d)
 		}
 	}
-	if _, _, err := buildIMDBArchiveChunks(archive, Train, tok, 16, 2, IMDBSize); err == nil || !strings.Contains(err.Error(), "has 2600 reviews, want 25000") {
+	if _, _, err := buildIMDBArchiveChunks(archive, Train, tok, 16, 2, imdbSize); err == nil || !strings.Contains(err.Error(), "has 2600 reviews, want 25000") {
 		t.Errorf("size check: error %v", err)
 	}
 	raw, _ := os.ReadFile(archive)

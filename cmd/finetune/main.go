@@ -1,0 +1,60 @@
+// Command finetune fine-tunes DistilBERT for masked language modelling on
+// IMDB reviews, as the Hugging Face course (chapter 7, section 3) does with
+// transformers' Trainer, and evaluates masked-LM models.
+//
+//	finetune [flags]                  train (see finetune --help)
+//	finetune eval --model DIR --masked FILE.jsonl
+//	finetune eval --model DIR --data SOURCE [data flags]
+//
+// Training evaluates once before the first step, then after every epoch,
+// prints the course's table (Epoch | Training Loss | Validation Loss |
+// Perplexity) and leaves in --output-dir a model in the Hugging Face layout
+// (config.json, model.safetensors, vocab.txt, tokenizer_config.json,
+// special_tokens_map.json) that transformers' pipeline("fill-mask") and
+// cmd/fillmask load, plus log.jsonl, loss.png and the last checkpoints.
+// Ctrl-C stops after the current step with a checkpoint; --resume continues.
+//
+// Offline (no Hub access), with the data folder of this repository:
+//
+//	go run ./cmd/finetune --model random --data ../shared/data/imdb/aclImdb_v1.tar.gz \
+//	    --vocab ../shared/data/bert-base-uncased/vocab.txt
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/distilgo/distilgo/trainer"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if errors.Is(err, errHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "finetune:", err)
+		if errors.Is(err, trainer.ErrInterrupted) {
+			os.Exit(130)
+		}
+		os.Exit(1)
+	}
+}
+
+// run dispatches to the train or eval subcommand.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "eval" {
+		return runEval(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "train" {
+		args = args[1:]
+	}
+	return runTrain(ctx, args, stdout, stderr)
+}

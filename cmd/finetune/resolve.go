@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/distilgo/distilgo/distilbert"
+	"github.com/distilgo/distilgo/hub"
+	"github.com/distilgo/distilgo/tokenizer"
+)
+
+// imdbURLEnv overrides the URL of the IMDB archive.
+const imdbURLEnv = "DISTILGO_IMDB_URL"
+
+// imdbURL is where Stanford publishes the Large Movie Review Dataset.
+const imdbURL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
+
+// tokenizerRepo provides the tokenizer of a model without one (random).
+const tokenizerRepo = "distilbert-base-uncased"
+
+// hubID matches a Hub repository id: "name" or "org/name".
+var hubID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$`)
+
+// modelSource is what --model names.
+type modelSource struct {
+	kind string // "random", "dir" or "hub"
+	path string // config.json for random (empty: distilbert-base-uncased's), the directory, or the Hub id
+}
+
+func parseModel(spec string) (modelSource, error) {
+	if spec == "random" {
+		return modelSource{kind: "random"}, nil
+	}
+	if p, ok := strings.CutPrefix(spec, "random:"); ok {
+		if p == "" {
+			return modelSource{}, errors.New(`--model random:PATH needs the path of a config.json`)
+		}
+		return modelSource{kind: "random", path: p}, nil
+	}
+	if fi, err := os.Stat(spec); err == nil {
+		if !fi.IsDir() {
+			return modelSource{}, fmt.Errorf("--model %s is a file: want a directory in the Hugging Face layout (config.json, model.safetensors), a Hub id, random or random:CONFIG", spec)
+		}
+		return modelSource{kind: "dir", path: spec}, nil
+	}
+	if hubID.MatchString(spec) && !strings.HasPrefix(spec, ".") {
+		return modelSource{kind: "hub", path: spec}, nil
+	}
+	return modelSource{}, fmt.Errorf("--model %s: no such directory, and not a Hub id", spec)
+}
+
+// loadModel builds or loads the model and returns the directory it came
+// from ("" for a random initialisation).
+func loadModel(ctx context.Context, spec string, seed uint64, logf func(string, ...any)) (*distilbert.ForMaskedLM, string, error) {
+	src, err := parseModel(spec)
+	if err != nil {
+		return nil, "", err
+	}
+	switch src.kind {
+	case "random":
+		cfg := distilbert.DefaultConfig()
+		if src.path != "" {
+			if cfg, err = distilbert.LoadConfig(src.path); err != nil {
+				return nil, "", fmt.Errorf("--model %s: %w", spec, err)
+			}
+		}
+		m, err := distilbert.New(cfg, seed)
+		if err != nil {
+			return nil, "", fmt.Errorf("--model %s: %w", spec, err)
+		}
+		return m, "", nil
+	case "hub":
+		logf("Resolving %s on the Hugging Face Hub", src.path)
+		dir, err := hub.ResolveModel(ctx, src.path, hub.DefaultOptions())
+		if err != nil {
+			return nil, "", err
+		}
+		src.path = dir
+	}
+	m, err := distilbert.LoadDir(src.path)
+	if err != nil {
+		return nil, "", err
+	}
+	return m, src.path, nil
+}
+
+// tokenizerSource says where the tokenizer came from, so its files can be
+// copied into the output directory.
+type tokenizerSource struct {
+	dir   string // model directory holding vocab.txt and maybe more ("" if none)
+	vocab string // the vocab.txt used
+}
+
+// loadTokenizer takes the tokenizer of the model directory if it has a
+// vocab.txt, else --vocab, else distilbert-base-uncased's vocab.txt from
+// the Hub.
+func loadTokenizer(ctx context.Context, modelDir, vocabFlag string, logf func(string, ...any)) (*tokenizer.Tokenizer, tokenizerSource, error) {
+	if modelDir != "" {
+		if _, err := os.Stat(filepath.Join(modelDir, "vocab.txt")); err == nil {
+			if vocabFlag != "" {
+				logf("warning: using the tokenizer of %s; --vocab %s is ignored", modelDir, vocabFlag)
+			}
+			tok, err := tokenizer.Load(modelDir)
+			return tok, tokenizerSource{dir: modelDir, vocab: filepath.Join(modelDir, "vocab.txt")}, err
+		}
+	}
+	path := vocabFlag
+	if path == "" {
+		opt := hub.DefaultOptions()
+		url := strings.TrimRight(opt.Endpoint, "/") + "/" + tokenizerRepo + "/resolve/main/vocab.txt"
+		logf("Fetching the %s vocabulary (pass --vocab PATH to use a local vocab.txt)", tokenizerRepo)
+		var err error
+		if path, err = hub.DownloadFile(ctx, url, tokenizerRepo+"-vocab.txt", opt); err != nil {
+			return nil, tokenizerSource{}, fmt.Errorf("tokenizer: %w (offline, pass --vocab PATH/vocab.txt)", err)
+		}
+	}
+	tok, err := tokenizer.LoadVocab(path)
+	return tok, tokenizerSource{vocab: path}, err
+}
+
+// resolveData returns the local path of --data, downloading IMDB for
+// "imdb".
+func resolveData(ctx context.Context, data string, logf func(string, ...any)) (string, error) {
+	if data == "imdb" {
+		if _, err := os.Stat(data); err != nil { // not a local path named imdb
+			url := imdbURL
+			if u := os.Getenv(imdbURLEnv); u != "" {
+				url = u
+			}
+			logf("Fetching the IMDB archive from %s (once; cached)", url)
+			path, err := hub.DownloadFile(ctx, url, "aclImdb_v1.tar.gz", hub.DefaultOptions())
+			if err != nil {
+				return "", fmt.Errorf("--data imdb: %w (offline, pass --data PATH/aclImdb_v1.tar.gz)", err)
+			}
+			return path, nil
+		}
+	}
+	if _, err := os.Stat(data); err != nil {
+		return "", fmt.Errorf("--data: %w", err)
+	}
+	return data, nil
+}
+
+// specialTokensMap is BERT's special_tokens_map.json.
+const specialTokensMap = `{
+  "cls_token": "[CLS]",
+  "mask_token": "[MASK]",
+  "pad_token": "[PAD]",
+  "sep_token": "[SEP]",
+  "unk_token": "[UNK]"
+}
+`
+
+// tokenizerConfig is distilbert-base-uncased's tokenizer_config.json (with
+// the tokenizer class transformers' AutoTokenizer needs when there is no
+// tokenizer.json).
+const tokenizerConfig = `{
+  "clean_up_tokenization_spaces": true,
+  "cls_token": "[CLS]",
+  "do_lower_case": true,
+  "mask_token": "[MASK]",
+  "model_max_length": 512,
+  "pad_token": "[PAD]",
+  "sep_token": "[SEP]",
+  "strip_accents": null,
+  "tokenize_chinese_chars": true,
+  "tokenizer_class": "DistilBertTokenizer",
+  "unk_token": "[UNK]"
+}
+`
+
+// writeTokenizerFiles puts vocab.txt, tokenizer_config.json and
+// special_tokens_map.json (and tokenizer.json when the source has one) into
+// dir: copies of the source model's files, else BERT's defaults.
+func writeTokenizerFiles(dir string, src tokenizerSource) error {
+	vocab, err := os.ReadFile(src.vocab)
+	if err != nil {
+		return fmt.Errorf("save tokenizer: %w", err)
+	}
+	files := map[string][]byte{
+		"vocab.txt":               vocab,
+		"tokenizer_config.json":   []byte(tokenizerConfig),
+		"special_tokens_map.json": []byte(specialTokensMap),
+	}
+	if src.dir != "" {
+		for _, name := range []string{"tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"} {
+			if data, err := os.ReadFile(filepath.Join(src.dir, name)); err == nil {
+				files[name] = data
+			}
+		}
+	}
+	for name, data := range files {
+		if err := writeFileAtomic(filepath.Join(dir, name), data); err != nil {
+			return fmt.Errorf("save tokenizer: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path via a synced temporary file renamed
+// into place.
+func writeFileAtomic(path string, data []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

@@ -286,22 +286,14 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 		for j := m0; j < m1; j++ {
 			t.Collator.Collate(&batches[j-m0], t.Train, order[j*B:min((j+1)*B, n)], a.Seed, st.Epoch, j)
 		}
-		stepNo := st.GlobalStep + 1
 		t.Model.Train(true)
 		step := st.GlobalStep
-		stepLoss, _, tokens, err := AccumulateGradients(t.Model, tp, batches[:m1-m0], func(j int) uint64 { return DropoutSeed(a.Seed, step, j) })
+		lr := sched.LR(a.LR, step)
+		res, err := TrainStep(t.Model, tp, opt, lr, a.MaxGradNorm, batches[:m1-m0], func(j int) uint64 { return DropoutSeed(a.Seed, step, j) })
 		if err != nil {
-			return nil, fmt.Errorf("train: step %d: %w", stepNo, err)
+			return nil, t.stepError(step+1, err, lastSaved)
 		}
-		if !finite(stepLoss) {
-			return nil, t.diverged(stepNo, "training loss", stepLoss, lastSaved)
-		}
-		gradNorm := ClipGradNorm(t.Model.Params.Grad, a.MaxGradNorm)
-		if !finite(gradNorm) {
-			return nil, t.diverged(stepNo, "gradient norm", gradNorm, lastSaved)
-		}
-		lr := sched.LR(a.LR, st.GlobalStep)
-		opt.Step(lr)
+		stepLoss, gradNorm, tokens := res.Loss, res.GradNorm, res.Tokens
 		st.GlobalStep++
 		st.EpochStep++
 		st.EpochLossSum += stepLoss
@@ -428,13 +420,53 @@ func AccumulateGradients(m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []d
 	return loss, labels, tokens, nil
 }
 
-// diverged builds the error for a non-finite loss or gradient norm.
-func (t *Trainer) diverged(step int, what string, v float64, lastSaved int) error {
+// stepError reports a failed step (1-based number step); for a
+// divergence it names the last good checkpoint.
+func (t *Trainer) stepError(step int, err error, lastSaved int) error {
+	if !errors.Is(err, ErrNonFinite) {
+		return fmt.Errorf("train: step %d: %w", step, err)
+	}
 	keep := "no checkpoint was written yet"
 	if lastSaved >= 0 {
 		keep = fmt.Sprintf("the last good checkpoint is %s", CheckpointDir(t.Args.OutputDir, lastSaved))
 	}
-	return fmt.Errorf("train: step %d: %s is %v; stopping (%s)", step, what, v, keep)
+	return fmt.Errorf("train: step %d: %w; stopping (%s)", step, err, keep)
+}
+
+// ErrNonFinite is wrapped by the error of a step whose loss or gradient
+// norm is NaN or infinite.
+var ErrNonFinite = errors.New("not finite")
+
+// StepResult describes one optimizer step.
+type StepResult struct {
+	// Loss is the mean loss over the step's labelled tokens.
+	Loss float64
+	// Labels and Tokens count the labelled and the input tokens.
+	Labels, Tokens int
+	// GradNorm is the global gradient norm before clipping.
+	GradNorm float64
+}
+
+// TrainStep runs one optimizer step as Trainer does: AccumulateGradients
+// over the micro-batches, global gradient-norm clipping at maxGradNorm
+// (<= 0: none), then AdamW with learning rate lr. A NaN or infinite loss or
+// gradient norm returns an error wrapping ErrNonFinite before the
+// parameters change. The caller sets training or evaluation mode.
+func TrainStep(m *distilbert.ForMaskedLM, tp *tensor.Tape, opt *AdamW, lr, maxGradNorm float64, batches []dataset.Batch, seed func(j int) uint64) (StepResult, error) {
+	loss, labels, tokens, err := AccumulateGradients(m, tp, batches, seed)
+	if err != nil {
+		return StepResult{}, err
+	}
+	r := StepResult{Loss: loss, Labels: labels, Tokens: tokens}
+	if !finite(loss) {
+		return r, fmt.Errorf("training loss is %v: %w", loss, ErrNonFinite)
+	}
+	r.GradNorm = ClipGradNorm(m.Params.Grad, maxGradNorm)
+	if !finite(r.GradNorm) {
+		return r, fmt.Errorf("gradient norm is %v: %w", r.GradNorm, ErrNonFinite)
+	}
+	opt.Step(lr)
+	return r, nil
 }
 
 // restore loads the checkpoint in dir into the trainer's model and opt,

@@ -30,21 +30,54 @@ func AdamW(p, g, m, v []float32, hp AdamWParams) {
 
 var adamWImpl = adamWGeneric
 
-func adamWGeneric(p, g, m, v []float32, hp AdamWParams) {
+// adamArgs are the arguments of an AdamW call; c holds the constants in the
+// order the assembly expects: decay, beta1, 1-beta1, beta2, 1-beta2,
+// sqrt(bc2), eps, stepSize.
+type adamArgs struct {
+	p, g, m, v []float32
+	c          [8]float32
+}
+
+var adamJobs argPool[job[adamArgs]]
+
+func adamConsts(hp AdamWParams) [8]float32 {
 	bc1 := 1 - math.Pow(float64(hp.Beta1), float64(hp.Step))
 	bc2 := 1 - math.Pow(float64(hp.Beta2), float64(hp.Step))
 	stepSize := float32(float64(hp.LR) / bc1)
 	bc2Sqrt := float32(math.Sqrt(bc2))
 	decay := 1 - hp.LR*hp.WeightDecay
-	b1, b2 := hp.Beta1, hp.Beta2
-	ParallelFor(len(p), grain, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			gi := g[i]
-			p[i] *= decay
-			m[i] = m[i]*b1 + (1-b1)*gi
-			v[i] = v[i]*b2 + (1-b2)*gi*gi
-			denom := float32(math.Sqrt(float64(v[i])))/bc2Sqrt + hp.Eps
-			p[i] -= stepSize * (m[i] / denom)
-		}
-	})
+	return [8]float32{decay, hp.Beta1, 1 - hp.Beta1, hp.Beta2, 1 - hp.Beta2, bc2Sqrt, hp.Eps, stepSize}
+}
+
+func adamWGeneric(p, g, m, v []float32, hp AdamWParams) {
+	parallel(&adamJobs, len(p), grain, adamArgs{p: p, g: g, m: m, v: v, c: adamConsts(hp)}, adamRangeGeneric)
+}
+
+func adamWSIMD(p, g, m, v []float32, hp AdamWParams) {
+	parallel(&adamJobs, len(p), grain, adamArgs{p: p, g: g, m: m, v: v, c: adamConsts(hp)}, adamRangeSIMD)
+}
+
+func adamRangeSIMD(a *adamArgs, lo, hi int) {
+	if nv := vlen(hi - lo); nv > 0 {
+		simd.adamW(&a.p[lo], &a.g[lo], &a.m[lo], &a.v[lo], nv, &a.c)
+		lo += nv
+	}
+	adamRangeGeneric(a, lo, hi)
+}
+
+// adamRangeGeneric updates [lo, hi). The explicit float32 conversions forbid
+// the compiler from fusing multiply-adds (GOAMD64=v3), keeping the exact
+// operation order that the assembly reproduces.
+func adamRangeGeneric(a *adamArgs, lo, hi int) {
+	decay, b1, ob1, b2, ob2, bc2Sqrt, eps, stepSize := a.c[0], a.c[1], a.c[2], a.c[3], a.c[4], a.c[5], a.c[6], a.c[7]
+	p, g, m, v := a.p[lo:hi], a.g[lo:hi], a.m[lo:hi], a.v[lo:hi]
+	for i := range p {
+		gi := g[i]
+		pi := p[i] * decay
+		mi := float32(m[i]*b1) + float32(ob1*gi)
+		vi := float32(v[i]*b2) + float32(float32(ob2*gi)*gi)
+		m[i], v[i] = mi, vi
+		denom := float32(math.Sqrt(float64(vi)))/bc2Sqrt + eps
+		p[i] = pi - float32(stepSize*(mi/denom))
+	}
 }

@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // CrossEntropy computes the softmax cross-entropy of rows rows of cols logits
 // against labels, skipping rows whose label equals ignore. It returns the
@@ -29,39 +32,43 @@ func CrossEntropy(dlogits, logits []float32, labels []int32, rows, cols int, ign
 
 var crossEntropyImpl = crossEntropyGeneric
 
+// ceArgs are the arguments of a CrossEntropy call; losses is a reused
+// per-row buffer (summed in row order afterwards, so the result does not
+// depend on the number of threads).
+type ceArgs struct {
+	dlogits, logits []float32
+	labels          []int32
+	cols            int
+	ignore          int32
+	gradScale       float32
+	losses          []float64
+}
+
+var ceJobs argPool[job[ceArgs]]
+
+var ceLosses struct {
+	mu  sync.Mutex
+	buf []float64
+}
+
 func crossEntropyGeneric(dlogits, logits []float32, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int) {
-	losses := make([]float64, rows)
-	ParallelFor(rows, 1, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			x := logits[r*cols : r*cols+cols]
-			var d []float32
-			if dlogits != nil {
-				d = dlogits[r*cols : r*cols+cols]
-			}
-			if labels[r] == ignore {
-				clear(d)
-				continue
-			}
-			mx := float32(math.Inf(-1))
-			for _, v := range x {
-				mx = max(mx, v)
-			}
-			var sum float64
-			for _, v := range x {
-				sum += math.Exp(float64(v - mx))
-			}
-			lse := float64(mx) + math.Log(sum)
-			l := labels[r]
-			losses[r] = lse - float64(x[l])
-			if d != nil {
-				inv := 1 / sum
-				for j, v := range x {
-					d[j] = gradScale * float32(math.Exp(float64(v-mx))*inv)
-				}
-				d[l] -= gradScale
-			}
-		}
-	})
+	return crossEntropyRun(dlogits, logits, labels, rows, cols, ignore, gradScale, crossEntropyRangeGeneric)
+}
+
+func crossEntropySIMD(dlogits, logits []float32, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int) {
+	return crossEntropyRun(dlogits, logits, labels, rows, cols, ignore, gradScale, crossEntropyRangeSIMD)
+}
+
+func crossEntropyRun(dlogits, logits []float32, labels []int32, rows, cols int, ignore int32, gradScale float32, fn func(*ceArgs, int, int)) (float64, int) {
+	ceLosses.mu.Lock()
+	losses := ceLosses.buf
+	ceLosses.buf = nil
+	ceLosses.mu.Unlock()
+	if cap(losses) < rows {
+		losses = make([]float64, rows)
+	}
+	losses = losses[:rows]
+	parallel(&ceJobs, rows, 1, ceArgs{dlogits: dlogits, logits: logits, labels: labels, cols: cols, ignore: ignore, gradScale: gradScale, losses: losses}, fn)
 	var loss float64
 	n := 0
 	for r, l := range losses {
@@ -70,5 +77,87 @@ func crossEntropyGeneric(dlogits, logits []float32, labels []int32, rows, cols i
 			n++
 		}
 	}
+	ceLosses.mu.Lock()
+	if cap(losses) > cap(ceLosses.buf) {
+		ceLosses.buf = losses
+	}
+	ceLosses.mu.Unlock()
 	return loss, n
+}
+
+func crossEntropyRangeGeneric(a *ceArgs, lo, hi int) {
+	cols := a.cols
+	for r := lo; r < hi; r++ {
+		x := a.logits[r*cols : r*cols+cols]
+		var d []float32
+		if a.dlogits != nil {
+			d = a.dlogits[r*cols : r*cols+cols]
+		}
+		if a.labels[r] == a.ignore {
+			clear(d)
+			continue
+		}
+		mx := float32(math.Inf(-1))
+		for _, v := range x {
+			mx = max(mx, v)
+		}
+		var sum float64
+		for _, v := range x {
+			sum += math.Exp(float64(v - mx))
+		}
+		l := a.labels[r]
+		a.losses[r] = float64(mx) + math.Log(sum) - float64(x[l])
+		if d != nil {
+			inv := 1 / sum
+			for j, v := range x {
+				d[j] = a.gradScale * float32(math.Exp(float64(v-mx))*inv)
+			}
+			d[l] -= a.gradScale
+		}
+	}
+}
+
+// crossEntropyRangeSIMD: the row max, the sum of exponentials (float32
+// lanes) and the gradient with the vector primitives.
+func crossEntropyRangeSIMD(a *ceArgs, lo, hi int) {
+	o := simd
+	cols := a.cols
+	nv := vlen(cols)
+	for r := lo; r < hi; r++ {
+		x := a.logits[r*cols : r*cols+cols]
+		var d []float32
+		if a.dlogits != nil {
+			d = a.dlogits[r*cols : r*cols+cols]
+		}
+		if a.labels[r] == a.ignore {
+			clear(d)
+			continue
+		}
+		mx := float32(math.Inf(-1))
+		if nv > 0 {
+			mx = o.max(&x[0], nv)
+		}
+		for _, v := range x[nv:] {
+			mx = max(mx, v)
+		}
+		var sum float64
+		if nv > 0 {
+			sum = float64(o.expSum(&x[0], nv, mx))
+		}
+		for _, v := range x[nv:] {
+			sum += math.Exp(float64(v - mx))
+		}
+		l := a.labels[r]
+		a.losses[r] = float64(mx) + math.Log(sum) - float64(x[l])
+		if d != nil {
+			s := float32(float64(a.gradScale) / sum)
+			if nv > 0 {
+				o.expScale(&d[0], &x[0], nv, mx, s)
+			}
+			for j := nv; j < cols; j++ {
+				d[j] = s * expf(x[j]-mx)
+			}
+			d[l] -= a.gradScale
+		}
+	}
 }

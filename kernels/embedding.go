@@ -10,17 +10,28 @@ func GatherRows(dst, table []float32, idx []int32, cols int) {
 			panicShape("GatherRows", "index %d at %d outside [0,%d)", id, i, nrows)
 		}
 	}
-	ParallelFor(len(idx), 64, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			id := int(idx[i])
-			copy(dst[i*cols:i*cols+cols], table[id*cols:id*cols+cols])
-		}
-	})
+	parallel(&gatherJobs, len(idx), 64, gatherArgs{dst: dst, table: table, idx: idx, cols: cols}, gatherRange)
+}
+
+type gatherArgs struct {
+	dst, table []float32
+	idx        []int32
+	cols       int
+}
+
+var gatherJobs argPool[job[gatherArgs]]
+
+func gatherRange(a *gatherArgs, lo, hi int) {
+	cols := a.cols
+	for i := lo; i < hi; i++ {
+		id := int(a.idx[i])
+		copy(a.dst[i*cols:i*cols+cols], a.table[id*cols:id*cols+cols])
+	}
 }
 
 // ScatterAddRows accumulates row i of src into row idx[i] of dtable, the
-// backward of GatherRows. Repeated indices add up. Work is split over columns
-// so that no two workers write the same element.
+// backward of GatherRows. Repeated indices add up, in index order. Work is
+// split over columns so that no two workers write the same element.
 func ScatterAddRows(dtable, src []float32, idx []int32, cols int) {
 	nrows := len(dtable) / max(cols, 1)
 	checkLen("ScatterAddRows", "src", len(src), len(idx)*cols)
@@ -29,9 +40,12 @@ func ScatterAddRows(dtable, src []float32, idx []int32, cols int) {
 			panicShape("ScatterAddRows", "index %d at %d outside [0,%d)", id, i, nrows)
 		}
 	}
-	ParallelFor(cols, 64, func(lo, hi int) {
-		for i, id := range idx {
-			axpyGeneric(1, src[i*cols+lo:i*cols+hi], dtable[int(id)*cols+lo:int(id)*cols+hi])
-		}
-	})
+	parallel(&gatherJobs, cols, 64, gatherArgs{dst: dtable, table: src, idx: idx, cols: cols}, scatterAddRange)
+}
+
+func scatterAddRange(a *gatherArgs, lo, hi int) {
+	cols := a.cols
+	for i, id := range a.idx {
+		axpyRow(1, a.table[i*cols+lo:i*cols+hi], a.dst[int(id)*cols+lo:int(id)*cols+hi])
+	}
 }

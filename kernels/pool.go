@@ -7,13 +7,33 @@ import (
 )
 
 // The worker pool: a fixed set of goroutines, started once, that run the
-// parallel parts of kernels. No goroutine is spawned per call.
+// parallel parts of kernels. No goroutine is spawned per call, and a call
+// allocates nothing in steady state: call records and kernel argument
+// structs are recycled through sync.Pools.
+//
+// Nesting is safe: a goroutine waiting for its parts to finish runs queued
+// parts (of any call) meanwhile, so a ParallelFor body may itself call
+// ParallelFor or any kernel without deadlocking the pool.
+
+// rangeBody is the work of one parallel call: runRange(lo, hi) processes the
+// items [lo, hi).
+type rangeBody interface {
+	runRange(lo, hi int)
+}
+
+// parallelCall tracks one parallel call's outstanding parts.
+type parallelCall struct {
+	body    rangeBody
+	pending atomic.Int32
+	done    chan struct{} // receives one value when pending reaches zero
+}
 
 type task struct {
-	fn     func(lo, hi int)
+	call   *parallelCall
 	lo, hi int
-	wg     *sync.WaitGroup
 }
+
+var callPool = sync.Pool{New: func() any { return &parallelCall{done: make(chan struct{}, 1)} }}
 
 var pool struct {
 	mu      sync.Mutex // serializes SetThreads
@@ -29,6 +49,7 @@ func init() {
 
 // SetThreads sets the number of threads kernels use (at least 1). Workers are
 // started on demand and kept; lowering the count leaves extra workers idle.
+// It is meant for start-up and benchmarks, not to be called while kernels run.
 func SetThreads(n int) {
 	if n < 1 {
 		n = 1
@@ -47,18 +68,33 @@ func Threads() int { return int(pool.threads.Load()) }
 
 func worker() {
 	for t := range pool.work {
-		t.fn(t.lo, t.hi)
-		t.wg.Done()
+		t.call.exec(t.lo, t.hi)
 	}
 }
 
+func (c *parallelCall) exec(lo, hi int) {
+	c.body.runRange(lo, hi)
+	if c.pending.Add(-1) == 0 {
+		c.done <- struct{}{}
+	}
+}
+
+// funcBody adapts a func to rangeBody without allocating (a func value is
+// pointer-shaped).
+type funcBody func(lo, hi int)
+
+func (f funcBody) runRange(lo, hi int) { f(lo, hi) }
+
 // ParallelFor splits [0, n) into at most Threads() contiguous ranges of at
 // least grain items and runs fn on each, the last range on the calling
-// goroutine. It returns when all ranges are done.
+// goroutine. It returns when all ranges are done. fn may call ParallelFor
+// (or any kernel) itself: waiting goroutines run queued ranges meanwhile.
 func ParallelFor(n, grain int, fn func(lo, hi int)) {
-	if n <= 0 {
-		return
-	}
+	parallelRange(n, grain, funcBody(fn))
+}
+
+// parallelParts is the number of ranges ParallelFor uses for n items.
+func parallelParts(n, grain int) int {
 	if grain < 1 {
 		grain = 1
 	}
@@ -66,15 +102,74 @@ func ParallelFor(n, grain int, fn func(lo, hi int)) {
 	if maxParts := (n + grain - 1) / grain; parts > maxParts {
 		parts = maxParts
 	}
-	if parts <= 1 {
-		fn(0, n)
+	return parts
+}
+
+// parallelRange is ParallelFor on a rangeBody; kernels pass pointers to
+// pooled argument structs so that no closure is allocated per call.
+func parallelRange(n, grain int, body rangeBody) {
+	if n <= 0 {
 		return
 	}
-	var wg sync.WaitGroup
-	wg.Add(parts - 1)
-	for p := 0; p < parts-1; p++ {
-		pool.work <- task{fn: fn, lo: n * p / parts, hi: n * (p + 1) / parts, wg: &wg}
+	parts := parallelParts(n, grain)
+	if parts <= 1 {
+		body.runRange(0, n)
+		return
 	}
-	fn(n*(parts-1)/parts, n)
-	wg.Wait()
+	c := callPool.Get().(*parallelCall)
+	c.body = body
+	c.pending.Store(int32(parts))
+	for p := 0; p < parts-1; p++ {
+		t := task{call: c, lo: n * p / parts, hi: n * (p + 1) / parts}
+		select {
+		case pool.work <- t:
+		default: // queue full (deeply nested calls): run it here
+			c.exec(t.lo, t.hi)
+		}
+	}
+	c.exec(n*(parts-1)/parts, n)
+	for {
+		select {
+		case <-c.done:
+			c.body = nil
+			callPool.Put(c)
+			return
+		case t := <-pool.work:
+			t.call.exec(t.lo, t.hi)
+		}
+	}
+}
+
+// argPool recycles the argument structs of parallel kernels.
+type argPool[T any] struct{ p sync.Pool }
+
+func (p *argPool[T]) get() *T {
+	if v := p.p.Get(); v != nil {
+		return v.(*T)
+	}
+	return new(T)
+}
+
+// put clears x (dropping its slice references) and recycles it.
+func (p *argPool[T]) put(x *T) {
+	var zero T
+	*x = zero
+	p.p.Put(x)
+}
+
+// job binds a kernel's arguments to a plain (non-closure) range function,
+// so that a parallel kernel call allocates nothing: jobs are pooled.
+type job[A any] struct {
+	args A
+	fn   func(a *A, lo, hi int)
+}
+
+func (j *job[A]) runRange(lo, hi int) { j.fn(&j.args, lo, hi) }
+
+// parallel runs fn(&args, lo, hi) over [0, n) split as ParallelFor does.
+func parallel[A any](p *argPool[job[A]], n, grain int, args A, fn func(a *A, lo, hi int)) {
+	j := p.get()
+	j.args, j.fn = args, fn
+	parallelRange(n, grain, j)
+	p.put(j)
 }

@@ -1,77 +1,63 @@
 package kernels
 
-// The pure-Go SGEMM: rows of C split over the worker pool; for each row, an
-// axpy-style inner loop over a contiguous row of op(B). Transposed operands
-// are handled by packing a transposed copy of the needed panel first, so that
-// the inner loop is always unit-stride.
+// The pure-Go SGEMM: the same blocked driver as the assembly levels
+// (gemm_blocked.go) around a 4×4 micro-kernel written in Go, so that the
+// generic level needs no per-call allocation either.
 
-const gemmRowGrain = 4 // rows of C per parallel task at least
+var genericGemm = &gemmConfig{name: "generic 4x4", mr: 4, nr: 4, kc: 256, mc: 64, nc: 1024, kernel: gemmKernelGo, packed: gemmPackedGo}
 
-func sgemmGeneric(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, parallel bool) {
-	// B as k×n row-major (bt, ldbt): pack when transposed.
-	bt, ldbt := b, ldb
-	if transB && k > 0 {
-		bt = make([]float32, k*n)
-		for j := 0; j < n; j++ {
-			row := b[j*ldb : j*ldb+k]
-			for p, v := range row {
-				bt[p*n+j] = v
-			}
-		}
-		ldbt = n
-	}
-	rows := func(lo, hi int) {
-		arow := make([]float32, k)
-		for i := lo; i < hi; i++ {
-			crow := c[i*ldc : i*ldc+n]
-			if beta == 0 {
-				clear(crow)
-			} else if beta != 1 {
-				for j := range crow {
-					crow[j] *= beta
-				}
-			}
-			if transA {
-				for p := 0; p < k; p++ {
-					arow[p] = a[p*lda+i]
-				}
-			} else {
-				copy(arow, a[i*lda:i*lda+k])
-			}
-			for p, av := range arow {
-				s := alpha * av
-				brow := bt[p*ldbt : p*ldbt+n]
-				axpyGeneric(s, brow, crow)
-			}
-		}
-	}
-	if parallel && m*n*k >= 1<<15 {
-		ParallelFor(m, gemmRowGrain, rows)
-	} else {
-		rows(0, m)
-	}
+func gemmPackedGo(k int, a, b, c *float32, ldc int, alpha, beta float32) {
+	gemmKernelGo(k, a, 1, 4, b, 4, c, ldc, alpha, beta)
+}
+
+func sgemmGenericParallel(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	genericGemm.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 func sgemmBatchedGeneric(transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC int, batch int) {
-	ParallelFor(batch, 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			sgemmGeneric(transA, transB, m, n, k, alpha, a[i*strideA:], lda, b[i*strideB:], ldb, beta, c[i*strideC:], ldc, false)
-		}
-	})
+	genericGemm.sgemmBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch)
 }
 
-// axpyGeneric: y += alpha*x, unrolled by 4.
-func axpyGeneric(alpha float32, x, y []float32) {
-	n := len(x)
-	y = y[:n]
-	i := 0
-	for ; i+4 <= n; i += 4 {
-		y[i] += alpha * x[i]
-		y[i+1] += alpha * x[i+1]
-		y[i+2] += alpha * x[i+2]
-		y[i+3] += alpha * x[i+3]
+// gemmKernelGo is the 4×4 micro-kernel of the generic level, under the
+// gemmKernelFunc contract.
+func gemmKernelGo(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32) {
+	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
+	ap, bp := a, b
+	for p := 0; p < k; p++ {
+		a0 := *ptrAt(ap, 0)
+		a1 := *ptrAt(ap, rsa)
+		a2 := *ptrAt(ap, 2*rsa)
+		a3 := *ptrAt(ap, 3*rsa)
+		b0, b1, b2, b3 := *ptrAt(bp, 0), *ptrAt(bp, 1), *ptrAt(bp, 2), *ptrAt(bp, 3)
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+		ap = ptrAt(ap, csa)
+		bp = ptrAt(bp, rsb)
 	}
-	for ; i < n; i++ {
-		y[i] += alpha * x[i]
+	acc := [4][4]float32{{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}, {c30, c31, c32, c33}}
+	for i := range acc {
+		row := ptrAt(c, i*ldc)
+		for j, v := range acc[i] {
+			d := ptrAt(row, j)
+			if beta == 0 {
+				*d = alpha * v
+			} else {
+				*d = alpha*v + beta**d
+			}
+		}
 	}
 }

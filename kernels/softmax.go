@@ -62,60 +62,160 @@ func maskRow(mask []float32, r, cols, rowsPerMask int) []float32 {
 	return mask[m*cols : m*cols+cols]
 }
 
+// softmaxArgs are the arguments of a SoftmaxRows or SoftmaxRowsBackward call.
+type softmaxArgs struct {
+	dst, src, dy, mask []float32
+	cols, rowsPerMask  int
+	scale              float32
+}
+
+var softmaxJobs argPool[job[softmaxArgs]]
+
+func softmaxGrain(cols int) int { return max(1, 4096/max(cols, 1)) }
+
 func softmaxRowsGeneric(dst, src []float32, rows, cols int, scale float32, mask []float32, rowsPerMask int) {
-	ParallelFor(rows, max(1, 4096/max(cols, 1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			x := src[r*cols : r*cols+cols]
-			y := dst[r*cols : r*cols+cols]
-			mr := maskRow(mask, r, cols, rowsPerMask)
-			mx := float32(math.Inf(-1))
-			for j, v := range x {
-				v *= scale
-				if mr != nil {
-					if mr[j] <= MaskedOut {
-						v = MaskedOut
-					} else {
-						v += mr[j]
-					}
-				}
-				y[j] = v
-				if v > mx {
-					mx = v
+	parallel(&softmaxJobs, rows, softmaxGrain(cols), softmaxArgs{dst: dst, src: src, mask: mask, cols: cols, rowsPerMask: rowsPerMask, scale: scale}, softmaxRangeGeneric)
+}
+
+func softmaxRangeGeneric(a *softmaxArgs, lo, hi int) {
+	cols, scale := a.cols, a.scale
+	for r := lo; r < hi; r++ {
+		x := a.src[r*cols : r*cols+cols]
+		y := a.dst[r*cols : r*cols+cols]
+		mr := maskRow(a.mask, r, cols, a.rowsPerMask)
+		mx := float32(math.Inf(-1))
+		for j, v := range x {
+			v *= scale
+			if mr != nil {
+				if mr[j] <= MaskedOut {
+					v = MaskedOut
+				} else {
+					v += mr[j]
 				}
 			}
-			var sum float32
-			for j, v := range y {
-				e := float32(math.Exp(float64(v - mx)))
-				y[j] = e
-				sum += e
-			}
-			inv := 1 / sum
-			for j := range y {
-				y[j] *= inv
+			y[j] = v
+			if v > mx {
+				mx = v
 			}
 		}
-	})
+		var sum float32
+		for j, v := range y {
+			e := expf(v - mx)
+			y[j] = e
+			sum += e
+		}
+		inv := 1 / sum
+		for j := range y {
+			y[j] *= inv
+		}
+	}
+}
+
+func softmaxRowsSIMD(dst, src []float32, rows, cols int, scale float32, mask []float32, rowsPerMask int) {
+	parallel(&softmaxJobs, rows, softmaxGrain(cols), softmaxArgs{dst: dst, src: src, mask: mask, cols: cols, rowsPerMask: rowsPerMask, scale: scale}, softmaxRangeSIMD)
+}
+
+// softmaxRangeSIMD is softmaxRangeGeneric with the vector primitives on the
+// first vlen(cols) columns of each row and scalar code on the rest.
+func softmaxRangeSIMD(a *softmaxArgs, lo, hi int) {
+	o := simd
+	cols, scale := a.cols, a.scale
+	nv := vlen(cols)
+	for r := lo; r < hi; r++ {
+		x := a.src[r*cols : r*cols+cols]
+		y := a.dst[r*cols : r*cols+cols]
+		mr := maskRow(a.mask, r, cols, a.rowsPerMask)
+		mx := float32(math.Inf(-1))
+		if nv > 0 {
+			if mr != nil {
+				mx = o.smScaleMaskMax(&y[0], &x[0], &mr[0], nv, scale)
+			} else {
+				mx = o.smScaleMax(&y[0], &x[0], nv, scale)
+			}
+		}
+		for j := nv; j < cols; j++ {
+			v := x[j] * scale
+			if mr != nil {
+				if mr[j] <= MaskedOut {
+					v = MaskedOut
+				} else {
+					v += mr[j]
+				}
+			}
+			y[j] = v
+			mx = max(mx, v)
+		}
+		var sum float32
+		if nv > 0 {
+			sum = o.smExpSum(&y[0], nv, mx)
+		}
+		for j := nv; j < cols; j++ {
+			e := expf(y[j] - mx)
+			y[j] = e
+			sum += e
+		}
+		scaleRow(1/sum, y)
+	}
 }
 
 func softmaxRowsBackwardGeneric(dsrc, y, dy []float32, rows, cols int, scale float32, mask []float32, rowsPerMask int) {
-	ParallelFor(rows, max(1, 4096/max(cols, 1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			yr := y[r*cols : r*cols+cols]
-			gr := dy[r*cols : r*cols+cols]
-			dr := dsrc[r*cols : r*cols+cols]
-			mr := maskRow(mask, r, cols, rowsPerMask)
-			var dot float32
-			for j, v := range yr {
-				dot += v * gr[j]
+	parallel(&softmaxJobs, rows, softmaxGrain(cols), softmaxArgs{dst: dsrc, src: y, dy: dy, mask: mask, cols: cols, rowsPerMask: rowsPerMask, scale: scale}, softmaxBackwardRangeGeneric)
+}
+
+func softmaxBackwardRangeGeneric(a *softmaxArgs, lo, hi int) {
+	cols, scale := a.cols, a.scale
+	for r := lo; r < hi; r++ {
+		yr := a.src[r*cols : r*cols+cols]
+		gr := a.dy[r*cols : r*cols+cols]
+		dr := a.dst[r*cols : r*cols+cols]
+		mr := maskRow(a.mask, r, cols, a.rowsPerMask)
+		var dot float32
+		for j, v := range yr {
+			dot += v * gr[j]
+		}
+		for j, v := range yr {
+			if mr != nil && mr[j] <= MaskedOut {
+				continue
 			}
-			for j, v := range yr {
-				if mr != nil && mr[j] <= MaskedOut {
-					continue
-				}
-				dr[j] += scale * v * (gr[j] - dot)
+			dr[j] += scale * v * (gr[j] - dot)
+		}
+	}
+}
+
+func softmaxRowsBackwardSIMD(dsrc, y, dy []float32, rows, cols int, scale float32, mask []float32, rowsPerMask int) {
+	parallel(&softmaxJobs, rows, softmaxGrain(cols), softmaxArgs{dst: dsrc, src: y, dy: dy, mask: mask, cols: cols, rowsPerMask: rowsPerMask, scale: scale}, softmaxBackwardRangeSIMD)
+}
+
+func softmaxBackwardRangeSIMD(a *softmaxArgs, lo, hi int) {
+	o := simd
+	cols, scale := a.cols, a.scale
+	nv := vlen(cols)
+	for r := lo; r < hi; r++ {
+		yr := a.src[r*cols : r*cols+cols]
+		gr := a.dy[r*cols : r*cols+cols]
+		dr := a.dst[r*cols : r*cols+cols]
+		mr := maskRow(a.mask, r, cols, a.rowsPerMask)
+		var dot float32
+		if nv > 0 {
+			dot = o.dot(&yr[0], &gr[0], nv)
+		}
+		for j := nv; j < cols; j++ {
+			dot += yr[j] * gr[j]
+		}
+		if nv > 0 {
+			if mr != nil {
+				o.smBackwardMask(&dr[0], &yr[0], &gr[0], &mr[0], nv, scale, dot)
+			} else {
+				o.smBackward(&dr[0], &yr[0], &gr[0], nv, scale, dot)
 			}
 		}
-	})
+		for j := nv; j < cols; j++ {
+			if mr != nil && mr[j] <= MaskedOut {
+				continue
+			}
+			dr[j] += scale * yr[j] * (gr[j] - dot)
+		}
+	}
 }
 
 // SoftmaxRowsRef is the float64 reference of SoftmaxRows.

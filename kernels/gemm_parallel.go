@@ -1,0 +1,101 @@
+package kernels
+
+// Parallel SGEMM over the worker pool. A large product is cut into Threads()
+// contiguous blocks of rows of C (columns when C has few rows), whole
+// micro-tiles each, and every block runs the single-threaded blocked driver
+// with its own packing buffers: each core then packs and keeps its own B
+// block in its own L2, and no synchronization happens inside the product.
+// Batched products (attention heads) run whole products per thread.
+
+// gemmParallelMinFlops is the size (2*m*n*k) under which a product stays on
+// the calling goroutine: waking a worker costs a few microseconds.
+const gemmParallelMinFlops = 1 << 22
+
+// gemmArgs is one parallel SGEMM call (pooled to avoid per-call allocation).
+type gemmArgs struct {
+	g                         *gemmConfig
+	transA, transB            bool
+	m, n, k                   int
+	alpha, beta               float32
+	a, b, c                   []float32
+	lda, ldb, ldc             int
+	strideA, strideB, strideC int
+	batched                   bool
+	splitN                    bool // split columns instead of rows
+	chunk                     int  // rows or columns per part
+}
+
+var gemmArgsPool argPool[gemmArgs]
+
+func (x *gemmArgs) runRange(lo, hi int) {
+	w := x.g.getWork()
+	for p := lo; p < hi; p++ {
+		if x.batched {
+			x.g.gemm(w, x.transA, x.transB, x.m, x.n, x.k, x.alpha, x.a[p*x.strideA:], x.lda, x.b[p*x.strideB:], x.ldb, x.beta, x.c[p*x.strideC:], x.ldc)
+			continue
+		}
+		a, b, c := x.a, x.b, x.c
+		m, n := x.m, x.n
+		lo := p * x.chunk
+		if x.splitN {
+			n = min(x.n-lo, x.chunk)
+			c = c[lo:]
+			if x.transB {
+				b = b[lo*x.ldb:]
+			} else {
+				b = b[lo:]
+			}
+		} else {
+			m = min(x.m-lo, x.chunk)
+			c = c[lo*x.ldc:]
+			if x.transA {
+				a = a[lo:]
+			} else {
+				a = a[lo*x.lda:]
+			}
+		}
+		x.g.gemm(w, x.transA, x.transB, m, n, x.k, x.alpha, a, x.lda, b, x.ldb, x.beta, c, x.ldc)
+	}
+	putWork(w)
+}
+
+// sgemm is the level's Sgemm: validated operands, m, n > 0.
+func (g *gemmConfig) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	threads := Threads()
+	if threads == 1 || 2*m*n*k < gemmParallelMinFlops {
+		w := g.getWork()
+		g.gemm(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		putWork(w)
+		return
+	}
+	x := gemmArgsPool.get()
+	*x = gemmArgs{g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+	// Rows unless there are too few for every thread to get several tiles.
+	x.splitN = m < 4*threads*g.mr && n > m
+	size, tile := m, g.mr
+	if x.splitN {
+		size, tile = n, g.nr
+	}
+	x.chunk = roundUp((size+threads-1)/threads, tile)
+	parts := (size + x.chunk - 1) / x.chunk
+	parallelRange(parts, 1, x)
+	gemmArgsPool.put(x)
+}
+
+// sgemmBatched is the level's SgemmBatched: validated operands, batch, m, n > 0.
+func (g *gemmConfig) sgemmBatched(transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC int, batch int) {
+	if batch < Threads() {
+		// Too few products to occupy every thread: parallelize each one.
+		for i := 0; i < batch; i++ {
+			g.sgemm(transA, transB, m, n, k, alpha, a[i*strideA:], lda, b[i*strideB:], ldb, beta, c[i*strideC:], ldc)
+		}
+		return
+	}
+	x := gemmArgsPool.get()
+	*x = gemmArgs{g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
+		strideA: strideA, strideB: strideB, strideC: strideC, batched: true}
+	parallelRange(batch, 1, x)
+	gemmArgsPool.put(x)
+}

@@ -1,0 +1,102 @@
+package kernels
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Implementation levels. Every kernel has a pure-Go implementation (level
+// "generic"); on amd64 without the purego build tag, faster ones written in
+// assembly replace some of them where the CPU supports the instructions
+// (levels "avx2": AVX2+FMA, and "avx512": AVX-512 F/DQ/BW/VL). The best level
+// the CPU supports is chosen once at start-up; the environment variable
+// DISTILGO_KERNELS=avx512|avx2|generic forces one for a whole run, and Use
+// switches levels (for tests and benchmarks).
+const (
+	LevelGeneric = "generic"
+	LevelAVX2    = "avx2"
+	LevelAVX512  = "avx512"
+)
+
+// EnvLevel is the environment variable that forces an implementation level.
+const EnvLevel = "DISTILGO_KERNELS"
+
+// impl is one level's set of kernel implementations.
+type impl struct {
+	name string
+	gemm *gemmConfig // nil: the pure-Go SGEMM
+	ops  *simdOps    // nil: the pure-Go row and element-wise kernels
+}
+
+// impls lists the levels this build and CPU support, best first; the
+// amd64 init (impl_amd64.go) prepends the assembly levels.
+var impls = []*impl{genericImpl}
+
+var genericImpl = &impl{name: LevelGeneric}
+
+var current *impl
+
+func init() {
+	registerArch() // impl_amd64.go or impl_other.go
+	level := impls[0].name
+	if env := strings.TrimSpace(os.Getenv(EnvLevel)); env != "" {
+		level = env
+	}
+	if err := Use(level); err != nil {
+		panic(fmt.Sprintf("kernels: $%s: %v", EnvLevel, err))
+	}
+}
+
+// Levels lists the implementation levels that this build and CPU support,
+// best first; the last is always "generic".
+func Levels() []string {
+	names := make([]string, len(impls))
+	for i, l := range impls {
+		names[i] = l.name
+	}
+	return names
+}
+
+// Level reports the implementation level in use.
+func Level() string { return current.name }
+
+// Use switches every kernel to the given implementation level. It fails if
+// the level is unknown or not supported here (see Levels). It must not be
+// called while kernels run on other goroutines.
+func Use(level string) error {
+	for _, l := range impls {
+		if l.name == level {
+			useGenericSlots()
+			if l.gemm != nil {
+				sgemmImpl = l.gemm.sgemm
+				sgemmBatchedImpl = l.gemm.sgemmBatched
+			}
+			if l.ops != nil {
+				useSIMDSlots(l.ops)
+			}
+			current = l
+			return nil
+		}
+	}
+	switch level {
+	case LevelGeneric, LevelAVX2, LevelAVX512:
+		return fmt.Errorf("kernels level %q not supported by this CPU or build (supported: %s)", level, strings.Join(Levels(), ", "))
+	}
+	return fmt.Errorf("unknown kernels level %q (want one of %s, %s, %s)", level, LevelAVX512, LevelAVX2, LevelGeneric)
+}
+
+// useGenericSlots installs the pure-Go implementation of every kernel.
+func useGenericSlots() {
+	simd = nil
+	sgemmImpl = sgemmGenericParallel
+	sgemmBatchedImpl = sgemmBatchedGeneric
+	softmaxRowsImpl = softmaxRowsGeneric
+	softmaxRowsBackwardImpl = softmaxRowsBackwardGeneric
+	layerNormImpl = layerNormGeneric
+	layerNormBackwardImpl = layerNormBackwardGeneric
+	geluImpl = geluGeneric
+	geluBackwardImpl = geluBackwardGeneric
+	crossEntropyImpl = crossEntropyGeneric
+	adamWImpl = adamWGeneric
+}

@@ -1,0 +1,9 @@
+//go:build purego || !amd64
+
+package kernels
+
+// asmBuild reports whether this build has the assembly levels.
+const asmBuild = false
+
+// registerArch adds no level: pure Go only.
+func registerArch() {}

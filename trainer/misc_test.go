@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image/png"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -91,5 +92,20 @@ func TestEpochTable(t *testing.T) {
 		"2     | 2.600000      | -               | -\n"
 	if got != want {
 		t.Errorf("table:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestIsTerminal(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	if isTerminal(w) {
+		t.Error("a pipe was taken for a terminal")
+	}
+	if p := NewProgress(w); p.tty {
+		t.Error("NewProgress went live on a pipe")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -61,6 +62,7 @@ func PlotPNG(records []Record) ([]byte, error) {
 			bottom.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 		}
 	}
+	top.X.Tick.Marker, bottom.X.Tick.Marker = stepTicks{}, stepTicks{}
 	// Both panels share the x range so steps line up.
 	xmin, xmax := math.Min(top.X.Min, bottom.X.Min), math.Max(top.X.Max, bottom.X.Max)
 	top.X.Min, bottom.X.Min, top.X.Max, bottom.X.Max = xmin, xmin, xmax, xmax
@@ -90,6 +92,20 @@ func WritePlot(path string, records []Record) error {
 		return fmt.Errorf("write plot: %w", err)
 	}
 	return nil
+}
+
+// stepTicks labels the step axis with integers.
+type stepTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (stepTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', -1, 64)
+		}
+	}
+	return ticks
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -36,7 +36,7 @@ type State struct {
 	// Data identifies the training and evaluation data.
 	Data DataID `json:"data"`
 	// Running sums for the epoch's mean training loss and the current
-	// logging window.
+	// logging window, over the steps that had masked tokens.
 	EpochLossSum   float64 `json:"epoch_loss_sum"`
 	EpochLossSteps int     `json:"epoch_loss_steps"`
 	LogLossSum     float64 `json:"log_loss_sum"`

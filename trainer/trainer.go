@@ -126,8 +126,10 @@ type Summary struct {
 
 // EpochRow is one line of the course's table.
 type EpochRow struct {
-	Epoch     int
-	Step      int
+	Epoch int
+	Step  int
+	// TrainLoss is the epoch's mean training loss (NaN if no step of the
+	// epoch had a masked token).
 	TrainLoss float64
 	// HasEval reports whether an evaluation ran at the epoch's last step.
 	HasEval              bool
@@ -296,10 +298,12 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 		stepLoss, gradNorm, tokens := res.Loss, res.GradNorm, res.Tokens
 		st.GlobalStep++
 		st.EpochStep++
-		st.EpochLossSum += stepLoss
-		st.EpochLossSteps++
-		st.LogLossSum += stepLoss
-		st.LogLossSteps++
+		if res.Labels > 0 { // a step without masked tokens says nothing about the loss
+			st.EpochLossSum += stepLoss
+			st.EpochLossSteps++
+			st.LogLossSum += stepLoss
+			st.LogLossSteps++
+		}
 		st.TokensSeen += int64(tokens)
 		sessionSteps++
 		winTokens += tokens
@@ -316,7 +320,7 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 		p.Update(Status{Step: st.GlobalStep, Total: total, Epoch: fepoch(), Epochs: epochs, Loss: stepLoss, LR: lr, TokensPerSec: tokPerSec, ETA: eta}, false)
 
 		if a.LogEvery > 0 && st.GlobalStep%a.LogEvery == 0 {
-			r := Record{Kind: KindTrain, Step: st.GlobalStep, Epoch: fepoch(), Loss: fptr(st.LogLossSum / float64(st.LogLossSteps)),
+			r := Record{Kind: KindTrain, Step: st.GlobalStep, Epoch: fepoch(), Loss: meanOf(st.LogLossSum, st.LogLossSteps),
 				LearningRate: fptr(lr), GradNorm: fptr(gradNorm), TokensPerSec: fptr(tokPerSec), ElapsedSec: elapsed()}
 			if err := record(r); err != nil {
 				return nil, fmt.Errorf("train: %w", err)
@@ -326,8 +330,7 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 		}
 		epochEnd := st.EpochStep == perEpoch || st.GlobalStep == total
 		if epochEnd {
-			mean := st.EpochLossSum / float64(st.EpochLossSteps)
-			if err := record(Record{Kind: KindEpoch, Step: st.GlobalStep, Epoch: fepoch(), Loss: fptr(mean), ElapsedSec: elapsed()}); err != nil {
+			if err := record(Record{Kind: KindEpoch, Step: st.GlobalStep, Epoch: fepoch(), Loss: meanOf(st.EpochLossSum, st.EpochLossSteps), ElapsedSec: elapsed()}); err != nil {
 				return nil, fmt.Errorf("train: %w", err)
 			}
 		}
@@ -342,8 +345,10 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 			}
 		}
 		if epochEnd {
-			mean := st.EpochLossSum / float64(st.EpochLossSteps)
-			line := fmt.Sprintf("epoch %d/%d (step %d/%d): training loss %.4f", st.Epoch+1, epochs, st.GlobalStep, total, mean)
+			line := fmt.Sprintf("epoch %d/%d (step %d/%d)", st.Epoch+1, epochs, st.GlobalStep, total)
+			if st.EpochLossSteps > 0 {
+				line += fmt.Sprintf(": training loss %.4f", st.EpochLossSum/float64(st.EpochLossSteps))
+			}
 			if lastEval == st.GlobalStep {
 				line += fmt.Sprintf(", validation loss %.4f, perplexity %.2f", sum.Final.Loss, sum.Final.Perplexity)
 			}
@@ -418,6 +423,14 @@ func AccumulateGradients(m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []d
 		loss = sum / float64(labels)
 	}
 	return loss, labels, tokens, nil
+}
+
+// meanOf returns sum/n, or nil (no value) when n is 0.
+func meanOf(sum float64, n int) *Float {
+	if n == 0 {
+		return nil
+	}
+	return fptr(sum / float64(n))
 }
 
 // stepError reports a failed step (1-based number step); for a
@@ -506,10 +519,13 @@ func (t *Trainer) restore(dir string, opt *AdamW, now *State) (*State, error) {
 func EpochTable(history []Record) []EpochRow {
 	var rows []EpochRow
 	for _, r := range history {
-		if r.Kind != KindEpoch || r.Loss == nil {
+		if r.Kind != KindEpoch {
 			continue
 		}
-		row := EpochRow{Epoch: len(rows) + 1, Step: r.Step, TrainLoss: float64(*r.Loss)}
+		row := EpochRow{Epoch: len(rows) + 1, Step: r.Step, TrainLoss: math.NaN()}
+		if r.Loss != nil {
+			row.TrainLoss = float64(*r.Loss)
+		}
 		for _, e := range history {
 			if e.Kind == KindEval && e.Step == r.Step && e.EvalLoss != nil && e.Perplexity != nil {
 				row.HasEval, row.EvalLoss, row.Perplexity = true, float64(*e.EvalLoss), float64(*e.Perplexity)

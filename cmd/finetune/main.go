@@ -33,9 +33,19 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		// The first signal asks for a checkpoint after the current step;
+		// with the handler gone, a second one ends the process at once.
+		signal.Stop(sigs)
+		fmt.Fprintln(os.Stderr, "\nfinetune: interrupted: stopping after the current step (interrupt again to abort)")
+		cancel()
+	}()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	cancel()
 	if err != nil {
 		if errors.Is(err, errHelp) {
 			os.Exit(0)

@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test test-short bench lint generate generate-check golden
+.PHONY: test test-short bench bench-e2e lint generate generate-check golden
 
 ## test: the whole test suite (CI runs exactly this).
 test:
@@ -19,6 +19,11 @@ test-short:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./kernels/
 	$(GO) test -run '^$$' -bench . -benchmem ./tensor/ ./nn/
+
+## bench-e2e: training/eval/fill-mask speed, distilgo vs PyTorch, one run
+## (needs Debian's python3-torch; several minutes).
+bench-e2e:
+	bench/e2e/run.sh
 
 ## lint: gofmt must print nothing; go vet must pass.
 lint:

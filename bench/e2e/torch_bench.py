@@ -1,0 +1,106 @@
+"""The PyTorch side of bench/e2e: the same measurements as main.go on the
+plain-PyTorch DistilBertForMaskedLM of tools/golden/distilbert_ref.py (which
+follows transformers' modeling_distilbert.py op for op, computing the full
+vocabulary logits as transformers does), on Debian's python3-torch.
+
+    /usr/bin/python3 bench/e2e/torch_bench.py --mode train --batch 64 --steps 3 --threads 2
+
+Prints one JSON object with the fields of main.go's Result.
+"""
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools", "golden"))
+import distilbert_ref as ref  # noqa: E402
+
+
+def flops_train(cfg, B, T, M):
+    C, H, V, L = cfg.dim, cfg.hidden_dim, cfg.vocab_size, cfg.n_layers
+    enc = B * T * L * (8 * C * C + 4 * C * H + 4 * T * C)
+    head = M * (2 * C * C + 2 * C * V)  # FLOPs the step needs (masked positions)
+    return 3 * (enc + head)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", default="train")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--seq", type=int, default=128)
+    ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=50)
+    ap.add_argument("--threads", type=int, default=2)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    cfg = ref.Config()
+    model = ref.DistilBertForMaskedLM(cfg)
+    g = torch.Generator().manual_seed(7)
+    B, T = a.batch, a.seq
+    ids = torch.randint(1000, cfg.vocab_size, (B, T), generator=g)
+    sel = torch.rand((B, T), generator=g) < 0.15
+    labels = torch.where(sel, ids, torch.full_like(ids, -100))
+    ids = torch.where(sel, torch.full_like(ids, 103), ids)
+    mask = torch.ones_like(ids)
+    times, loss = [], float("nan")
+    res = {"engine": "pytorch-" + torch.__version__, "mode": a.mode, "batch": B, "seq_len": T,
+           "threads": a.threads, "kernels": "torch", "steps": a.steps}
+    if a.mode == "train":
+        model.train()
+        decay = set(ref.decay_parameter_names(model))
+        params = list(model.named_parameters())
+        opt = torch.optim.AdamW([
+            {"params": [p for n, p in params if n in decay], "weight_decay": 0.01},
+            {"params": [p for n, p in params if n not in decay], "weight_decay": 0.0}], lr=2e-5)
+        for s in range(a.steps + 1):
+            t0 = time.perf_counter()
+            opt.zero_grad()
+            l, _ = model(ids, mask, labels)
+            l.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            if s > 0:
+                times.append(time.perf_counter() - t0)
+            loss = l.item()
+        fl = flops_train(cfg, B, T, int(sel.sum()))
+    elif a.mode == "eval":
+        model.eval()
+        with torch.no_grad():
+            for s in range(a.steps + 1):
+                t0 = time.perf_counter()
+                l, _ = model(ids, mask, labels)
+                if s > 0:
+                    times.append(time.perf_counter() - t0)
+                loss = l.item()
+        fl = flops_train(cfg, B, T, int(sel.sum())) / 3
+    elif a.mode == "fillmask":
+        model.eval()
+        x = torch.tensor([[101, 2023, 2003, 1037, 2307, 103, 1012, 102]])
+        with torch.no_grad():
+            for s in range(a.repeat + 3):
+                t0 = time.perf_counter()
+                _, logits = model(x)
+                logits[0, 5].softmax(-1).topk(5)
+                if s >= 3:
+                    times.append(time.perf_counter() - t0)
+        B, T, fl = 1, 8, 0
+        res.update(batch=1, seq_len=8, steps=a.repeat)
+    else:
+        sys.exit("unknown mode " + a.mode)
+    ts = sorted(times)
+    med = ts[(len(ts) + 1) // 2 - 1]
+    res.update(step_ms=1000 * med, tokens_per_s=B * T / med, gflop_per_s=fl / med / 1e9, loss=loss,
+               peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    if a.mode == "fillmask":
+        res.update(p50_ms=1000 * ts[(len(ts) + 1) // 2 - 1], p95_ms=1000 * ts[max(0, -(-95 * len(ts) // 100) - 1)])
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()

@@ -36,9 +36,9 @@ type Result struct {
 	SeqLen       int     `json:"seq_len"`
 	Threads      int     `json:"threads"`
 	Kernels      string  `json:"kernels"`
-	StepMS       float64 `json:"step_ms"`       // median
-	TokensPerSec float64 `json:"tokens_per_s"`  // at the median
-	GFLOPs       float64 `json:"gflop_per_s"`   // FLOPs the step needs / median time
+	StepMS       float64 `json:"step_ms"`      // median
+	TokensPerSec float64 `json:"tokens_per_s"` // at the median
+	GFLOPs       float64 `json:"gflop_per_s"`  // FLOPs the step needs / median time
 	P50MS        float64 `json:"p50_ms,omitempty"`
 	P95MS        float64 `json:"p95_ms,omitempty"`
 	PeakRSSMiB   float64 `json:"peak_rss_mib"`

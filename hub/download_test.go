@@ -3,8 +3,10 @@ package hub
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -284,5 +286,56 @@ func TestDownloadFileToken(t *testing.T) {
 	}
 	if diff := cmp.Diff([][2]string{{"hub", "Bearer " + h.token}, {"web", ""}}, got); diff != "" {
 		t.Errorf("server, Authorization (-want +got):\n%s", diff)
+	}
+}
+
+func TestDownloadFileServerIgnoresRange(t *testing.T) {
+	shortRetries(t)
+	h := newFakeHub(t)
+	f := archiveFile(11)
+	f.noRanges = true
+	h.setFile(archive, f)
+	h.setFault("files/"+archive, &fault{at: 3000, times: 1})
+	opt := h.options(t)
+	opt.SHA256 = sha256Hex(f.data)
+	path, err := DownloadFile(context.Background(), h.web.URL+"/files/"+archive, archive, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The resume was answered with the whole file, which replaced the
+	// partial one (the digest check proves nothing was appended twice).
+	checkDownloaded(t, path, f.data)
+	if got := h.requests(); len(got) != 2 || got[1].rng != "bytes=3000-" {
+		t.Errorf("requests %+v, want a full GET then a resume attempt", got)
+	}
+}
+
+func TestDownloadFileCompletePartial(t *testing.T) {
+	// Interrupted after the last byte but before the rename: the server
+	// answers the resume with 416 and the partial file is finished.
+	h := newFakeHub(t)
+	f := archiveFile(12)
+	h.setFile(archive, f)
+	opt := h.options(t)
+	opt.SHA256 = sha256Hex(f.data)
+	url := h.web.URL + "/files/" + archive
+	partial := filepath.Join(opt.DownloadDir, archive+".incomplete")
+	if err := os.WriteFile(partial, f.data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(partial+".json", []byte(`{"url":"`+url+`","validator":`+strconv.Quote(f.etag)+`}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path, err := DownloadFile(context.Background(), url, archive, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDownloaded(t, path, f.data)
+	got := h.requests()
+	if len(got) != 1 || got[0].rng != fmt.Sprintf("bytes=%d-", len(f.data)) {
+		t.Errorf("requests %+v, want one resume at the end", got)
+	}
+	if diff := cmp.Diff([]string{archive}, downloadDirEntries(t, opt.DownloadDir)); diff != "" {
+		t.Errorf("download folder (-want +got):\n%s", diff)
 	}
 }

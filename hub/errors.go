@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 )
 
 // Sentinel errors. Errors returned by this package wrap at most a few of
@@ -104,6 +103,9 @@ func classify(e *httpStatusError, r fileRef) error {
 	case e.status == http.StatusUnauthorized || e.status == http.StatusForbidden:
 		// The Hub answers 401 for a private repository to anonymous
 		// requests, so as not to reveal that it exists.
+		if e.code == "RepoNotFound" {
+			return fmt.Errorf("hub: %s: the repository may not exist, or be private or gated; %s: %w, %w (%w)", r, tokenHint, ErrRepoNotFound, ErrUnauthorized, e)
+		}
 		return fmt.Errorf("hub: %s: the repository may not exist, or be private or gated; %s: %w (%w)", r, tokenHint, ErrUnauthorized, e)
 	case e.code == "RepoNotFound":
 		hint := "check the name; if it is private, set HF_TOKEN"
@@ -141,12 +143,3 @@ type localError struct{ err error }
 
 func (e *localError) Error() string { return e.err.Error() }
 func (e *localError) Unwrap() error { return e.err }
-
-// quoteList formats names for messages: "a", "b".
-func quoteList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = fmt.Sprintf("%q", n)
-	}
-	return strings.Join(q, ", ")
-}

@@ -45,6 +45,7 @@ type webFile struct {
 	etag         string // ETag header, "" for none
 	lastModified string // Last-Modified header, "" for none
 	status       int    // when non-zero, the answer instead of the file
+	noRanges     bool   // ignore Range headers, as some servers do
 }
 
 type fakeRepo struct {
@@ -191,7 +192,7 @@ func (h *fakeHub) serveWeb(server string, w http.ResponseWriter, r *http.Request
 	if f.lastModified != "" {
 		w.Header().Set("Last-Modified", f.lastModified)
 	}
-	if ir := r.Header.Get("If-Range"); ir != "" && ir != f.etag && ir != f.lastModified {
+	if ir := r.Header.Get("If-Range"); f.noRanges || (ir != "" && ir != f.etag && ir != f.lastModified) {
 		r.Header.Del("Range") // changed since: send it whole
 	}
 	h.serveContent(w, r, "files/"+name, f.data, len(f.data))

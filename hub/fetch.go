@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -352,7 +351,7 @@ func (c *client) discard(j *fetchJob, f *os.File, err error) error {
 // deleted: on a full disk it only holds space the user needs back.
 func (c *client) localFailure(j *fetchJob, f *os.File, err error) error {
 	hint := ""
-	if errors.Is(err, syscall.ENOSPC) {
+	if isDiskFull(err) {
 		need := "the file's size"
 		if j.size >= 0 {
 			need = strconv.FormatInt(j.size, 10) + " bytes"

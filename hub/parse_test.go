@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -179,4 +180,55 @@ func FuzzValidateRepoID(f *testing.F) {
 			t.Fatal("main rejected")
 		}
 	})
+}
+
+func TestClassify(t *testing.T) {
+	ref := fileRef{endpoint: "https://hf.co", repo: "org/m", revision: commitA, asked: "main", file: "vocab.txt"}
+	withToken := ref
+	withToken.hasToken = true
+	tests := []struct {
+		name    string
+		err     httpStatusError
+		ref     fileRef
+		want    []error
+		wantNot []error
+		msg     []string
+	}{
+		{"entry", httpStatusError{status: 404, code: "EntryNotFound"}, ref, []error{ErrEntryNotFound}, []error{ErrRepoNotFound},
+			[]string{`"org/m"`, `"main" (commit ` + commitA + ")", `"vocab.txt"`}},
+		{"revision", httpStatusError{status: 404, code: "RevisionNotFound"}, ref, []error{ErrRevisionNotFound}, []error{ErrEntryNotFound}, []string{`"main"`}},
+		{"repo 404", httpStatusError{status: 404, code: "RepoNotFound"}, ref, []error{ErrRepoNotFound}, []error{ErrUnauthorized}, []string{"set HF_TOKEN"}},
+		{"repo 401", httpStatusError{status: 401, code: "RepoNotFound"}, ref, []error{ErrRepoNotFound, ErrUnauthorized}, nil, []string{"set HF_TOKEN"}},
+		{"gated, no token", httpStatusError{status: 401, code: "GatedRepo"}, ref, []error{ErrUnauthorized}, []error{ErrRepoNotFound},
+			[]string{"gated", "https://hf.co/org/m", "set HF_TOKEN"}},
+		{"gated, token", httpStatusError{status: 403, code: "GatedRepo"}, withToken, []error{ErrUnauthorized}, nil, []string{"gated", "token in HF_TOKEN"}},
+		{"403 with token", httpStatusError{status: 403}, withToken, []error{ErrUnauthorized}, nil, []string{"token in HF_TOKEN was refused"}},
+		{"plain 404", httpStatusError{status: 404}, ref, []error{ErrEntryNotFound}, nil, []string{"vocab.txt", "missing"}},
+		{"server error", httpStatusError{status: 502}, ref, nil, []error{ErrEntryNotFound, ErrUnauthorized, ErrRepoNotFound}, []string{"502"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.err.url = "https://hf.co/x"
+			err := classify(&tc.err, tc.ref)
+			for _, w := range tc.want {
+				if !errors.Is(err, w) {
+					t.Errorf("%v does not wrap %v", err, w)
+				}
+			}
+			for _, w := range tc.wantNot {
+				if errors.Is(err, w) {
+					t.Errorf("%v wraps %v", err, w)
+				}
+			}
+			var se *httpStatusError
+			if !errors.As(err, &se) || se.status != tc.err.status {
+				t.Errorf("%v does not carry the HTTP status", err)
+			}
+			for _, m := range tc.msg {
+				if !strings.Contains(err.Error(), m) {
+					t.Errorf("%q does not mention %s", err, m)
+				}
+			}
+		})
+	}
 }

@@ -152,6 +152,15 @@ func TestResolveModelReusesItsCache(t *testing.T) {
 	if len(got) != 1 || got[0].method != "HEAD" {
 		t.Errorf("warm cache made requests %+v, want one HEAD", got)
 	}
+	// Asked for by commit, the cache answers alone: a commit's files never
+	// change.
+	opt.Revision = commitA
+	if dir, err := ResolveModel(context.Background(), "org/tiny", opt); err != nil || dir != first {
+		t.Fatalf("by commit: %s, %v", dir, err)
+	}
+	if got := h.requests(); len(got) != 0 {
+		t.Errorf("warm cache asked by commit made requests %+v", got)
+	}
 }
 
 func TestResolveModelNewCommit(t *testing.T) {
@@ -246,7 +255,7 @@ func TestResolveModelResumesDroppedConnection(t *testing.T) {
 
 func TestResolveModelResumesStalledTransfer(t *testing.T) {
 	shortRetries(t)
-	stallTimeout = 100 * time.Millisecond
+	stallTimeout = 300 * time.Millisecond
 	h := newFakeHub(t)
 	repo := tinyModel(commitA)
 	h.addRepo("org/tiny", repo)
@@ -717,5 +726,65 @@ func TestResolveModelRejectsHostileServer(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestResolveModelWaitsForConcurrentDownload(t *testing.T) {
+	// Another process (Python's filelock takes the same flock) holds the
+	// blob's lock and finishes the blob meanwhile: no second download.
+	h := newFakeHub(t)
+	repo := tinyModel(commitA)
+	h.addRepo("org/tiny", repo)
+	opt := h.options(t)
+	data := repo.files["model.safetensors"].data
+	rc := newRepoCache(opt.CacheDir, "org/tiny")
+	lk, err := acquireLock(context.Background(), rc.lockPath(sha256Hex(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := ResolveModel(context.Background(), "org/tiny", opt)
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("ResolveModel did not wait for the lock: %v", err)
+	default:
+	}
+	blob := rc.blobPath(sha256Hex(data))
+	if err := os.MkdirAll(filepath.Dir(blob), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(blob, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lk.release()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ResolveModel still waiting after the lock was released")
+	}
+	checkSnapshot(t, rc.root, repo, "model.safetensors")
+	for _, r := range h.requests() {
+		if r.server == "cdn" {
+			t.Errorf("blob downloaded although another process made it: %+v", r)
+		}
+	}
+
+	// A caller that gives up waiting gets its context's error.
+	lk, err = acquireLock(context.Background(), rc.lockPath("other"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lk.release()
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	if _, err := acquireLock(ctx, rc.lockPath("other")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want the context deadline", err)
 	}
 }

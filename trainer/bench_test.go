@@ -8,6 +8,7 @@ import (
 
 	"github.com/distilgo/distilgo/dataset"
 	"github.com/distilgo/distilgo/distilbert"
+	"github.com/distilgo/distilgo/kernels"
 	"github.com/distilgo/distilgo/tensor"
 )
 
@@ -54,6 +55,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				}
 				step++
 			}
+			b.Logf("kernels %s, %d threads", kernels.Level(), kernels.Threads())
 			b.ReportMetric(float64(step)/b.Elapsed().Seconds(), "steps/s")
 			b.ReportMetric(float64(step*B*T)/b.Elapsed().Seconds(), "tokens/s")
 		})

@@ -23,7 +23,7 @@ import (
 // relative Location, hides private repositories behind 401, and can drop or
 // stall a transfer at a chosen byte.
 type fakeHub struct {
-	t     *testing.T
+	t     testing.TB
 	hub   *httptest.Server
 	cdn   *httptest.Server
 	web   *httptest.Server // plain web files, for DownloadFile
@@ -89,7 +89,7 @@ type reqRecord struct {
 	status  int
 }
 
-func newFakeHub(t *testing.T) *fakeHub {
+func newFakeHub(t testing.TB) *fakeHub {
 	t.Helper()
 	h := &fakeHub{t: t, token: "hf_good", repos: map[string]*fakeRepo{}, renamed: map[string]string{},
 		faults: map[string]*fault{}, files: map[string]*webFile{}}

@@ -6,15 +6,17 @@
 // ResolveModel turns a repository id such as "distilbert-base-uncased" into
 // a local snapshot directory holding config.json, the safetensors weights
 // and the tokenizer files. DownloadFile fetches any URL (the IMDB archive)
-// into a download folder. Both follow huggingface_hub's protocol
-// (file_download.py):
+// into a download folder, with the same resumes and checks.
+//
+// ResolveModel follows huggingface_hub's protocol (file_download.py):
 //
 //   - A HEAD request to {endpoint}/{repo}/resolve/{revision}/{file}, with
 //     redirects disabled except relative ones (renamed repositories), reads
 //     X-Repo-Commit (the commit), X-Linked-Etag or ETag (the blob name:
 //     the sha256 of an LFS file, the git blob sha1 of a small one) and
 //     X-Linked-Size or Content-Length (the size). An absolute redirect is an
-//     LFS file on a CDN: its Location is fetched without the token.
+//     LFS file on a CDN: its Location is fetched, without the token when it
+//     is on another host.
 //   - The content goes to blobs/{etag}.incomplete, resumed with Range
 //     requests after a dropped or stalled transfer and across runs, then is
 //     checked against the announced size, and against the ETag when it is a

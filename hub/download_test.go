@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -337,5 +339,37 @@ func TestDownloadFileCompletePartial(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{archive}, downloadDirEntries(t, opt.DownloadDir)); diff != "" {
 		t.Errorf("download folder (-want +got):\n%s", diff)
+	}
+}
+
+func TestDownloadFileUnannouncedSize(t *testing.T) {
+	// A body without Content-Length (chunked) is read to its end, within
+	// maxUnannouncedSize.
+	saved := maxUnannouncedSize
+	t.Cleanup(func() { maxUnannouncedSize = saved })
+	data := randomBytes(3000, 13)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(data[:1000])
+		w.(http.Flusher).Flush() // forces chunked encoding
+		w.Write(data[1000:])
+	}))
+	t.Cleanup(srv.Close)
+	for _, limit := range []int64{3000, 2999} {
+		maxUnannouncedSize = limit
+		opt := Options{DownloadDir: t.TempDir(), CacheDir: t.TempDir(), Endpoint: "http://hub.invalid"}
+		path, err := DownloadFile(context.Background(), srv.URL+"/stream", "stream", opt)
+		if limit == 3000 {
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkDownloaded(t, path, data)
+			continue
+		}
+		if !errors.Is(err, ErrIntegrity) {
+			t.Fatalf("limit %d: err = %v, want ErrIntegrity", limit, err)
+		}
+		if got := downloadDirEntries(t, opt.DownloadDir); len(got) != 0 {
+			t.Errorf("left behind: %v", got)
+		}
 	}
 }

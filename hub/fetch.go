@@ -27,6 +27,9 @@ var (
 	maxStalledAttempts = 5
 	// maxFetchAttempts bounds the attempts of one download in all.
 	maxFetchAttempts = 100
+	// maxUnannouncedSize bounds a download whose size the server does not
+	// announce, so an endless stream cannot fill the disk.
+	maxUnannouncedSize int64 = 64 << 30
 	// partialWriter wraps the partial file's writes; tests replace it to
 	// simulate a full disk.
 	partialWriter = func(f *os.File) io.Writer { return f }
@@ -292,6 +295,9 @@ func (c *client) fetchOnce(ctx context.Context, j *fetchJob, p *partialFile) (ou
 			stall.Reset(stallTimeout)
 			if j.size >= 0 && p.off+int64(n) > j.size {
 				return fatal, fmt.Errorf("hub: download %s: %w: the server sends more than the %d bytes announced", j.label, ErrIntegrity, j.size)
+			}
+			if j.size < 0 && p.off+int64(n) > maxUnannouncedSize {
+				return fatal, fmt.Errorf("hub: download %s: %w: more than %d bytes without an announced size", j.label, ErrIntegrity, maxUnannouncedSize)
 			}
 			if err := p.write(buf[:n]); err != nil {
 				return fatal, &localError{err}

@@ -90,13 +90,18 @@ func ResolveModel(ctx context.Context, repoID string, opt Options) (dir string, 
 	}
 
 	err = required(weightsFile)
-	if errors.Is(err, ErrEntryNotFound) {
-		if err := required(weightsIndexFile); err != nil {
-			if errors.Is(err, ErrEntryNotFound) {
+	// No single weights file: sharded weights, or (offline, in a cache
+	// that does not record the absence) perhaps sharded weights.
+	if errors.Is(err, ErrEntryNotFound) || errors.Is(err, ErrNotCached) {
+		if ierr := required(weightsIndexFile); ierr != nil {
+			switch {
+			case errors.Is(err, ErrNotCached):
+				return "", err
+			case errors.Is(ierr, ErrEntryNotFound):
 				return "", fmt.Errorf("hub: repository %q at revision %s has neither %s nor %s (only safetensors weights are read; convert .bin weights first): %w",
 					repoID, ref("", commit).revisionText(), weightsFile, weightsIndexFile, ErrEntryNotFound)
 			}
-			return "", err
+			return "", ierr
 		}
 		index := rc.pointerPath(commit, weightsIndexFile)
 		data, err := os.ReadFile(index)

@@ -486,6 +486,32 @@ func TestResolveModelSharded(t *testing.T) {
 	}
 }
 
+func TestResolveModelOfflineShardedPythonCache(t *testing.T) {
+	// snapshot_download records no .no_exist for model.safetensors: offline,
+	// the index is looked for all the same.
+	h := newFakeHub(t)
+	repo := tinyModel(commitA)
+	delete(repo.files, "model.safetensors")
+	repo.files["model.safetensors.index.json"] = &fakeFile{data: []byte(`{"weight_map":{"a":"model-00001-of-00001.safetensors"}}`)}
+	repo.files["model-00001-of-00001.safetensors"] = &fakeFile{data: randomBytes(100, 1), lfs: true}
+	opt := h.options(t)
+	opt.Offline = true
+	root := pythonCache(t, opt.CacheDir, "org/sharded", repo)
+	dir, err := ResolveModel(context.Background(), "org/sharded", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir != filepath.Join(root, "snapshots", commitA) {
+		t.Errorf("dir %s", dir)
+	}
+	// Without the index either, the error is about the missing weights.
+	os.Remove(filepath.Join(dir, "model.safetensors.index.json"))
+	_, err = ResolveModel(context.Background(), "org/sharded", opt)
+	if !errors.Is(err, ErrNotCached) || !strings.Contains(err.Error(), "model.safetensors of org/sharded") {
+		t.Fatalf("err = %v, want model.safetensors not cached", err)
+	}
+}
+
 func TestResolveModelOffline(t *testing.T) {
 	h := newFakeHub(t)
 	h.addRepo("org/tiny", tinyModel(commitA))

@@ -252,3 +252,28 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// TestSaveMatchesTransformersLayout: the tiny checkpoint's config.json was
+// written by tools/golden (json.dumps(indent=2, sort_keys=True) + "\n", as
+// transformers' to_json_file, with the keys transformers writes for
+// DistilBertConfig). Loading and re-encoding it must give the same bytes.
+func TestSaveMatchesTransformersLayout(t *testing.T) {
+	want, err := os.ReadFile("testdata/tiny-hf/config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig("testdata/tiny-hf/config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("MarshalJSON differs from the reference layout (-want +got):\n%s", diff)
+	}
+}

@@ -88,7 +88,8 @@ type shard struct {
 }
 
 // Open opens and validates the safetensors file at path. The file stays
-// mapped until Close.
+// mapped until Close; it must not be truncated meanwhile (Write replaces
+// files by rename, which is safe).
 func Open(path string) (*File, error) {
 	sh, infos, meta, err := openShard(path)
 	if err != nil {

@@ -19,6 +19,11 @@ func (t *Tokenizer) Tokens(ids []int32) []string {
 // clean_up_tokenization on the whole text (no space before . ? ! , and
 // around contractions such as n't 's 've 're 'm).
 func (t *Tokenizer) Decode(ids []int32, skipSpecial bool) string {
+	return t.decode(ids, skipSpecial, true)
+}
+
+// decode is Decode with the cleanups optional.
+func (t *Tokenizer) decode(ids []int32, skipSpecial, cleanup bool) string {
 	var b strings.Builder
 	first := true
 	for _, id := range ids {
@@ -34,7 +39,13 @@ func (t *Tokenizer) Decode(ids []int32, skipSpecial bool) string {
 			}
 		}
 		first = false
-		b.WriteString(cleanupToken(tok))
+		if cleanup {
+			tok = cleanupToken(tok)
+		}
+		b.WriteString(tok)
+	}
+	if !cleanup {
+		return b.String()
 	}
 	return cleanupText(b.String())
 }

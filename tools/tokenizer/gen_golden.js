@@ -16,6 +16,8 @@
 //                        (the first from -1).
 //   imdb_chunks.json     SHA-256 of the encodings of all 100,000 reviews, in
 //                        chunks of 1,000
+//   variants.jsonl       the hard strings again under other BertNormalizer
+//                        settings (cased; no cleaning and no CJK isolation)
 //   codepoints.json      SHA-256 of the encodings of every code point, alone
 //                        and inside a word, in chunks of 4,096
 //
@@ -109,6 +111,26 @@ async function main() {
     }
     fs.writeFileSync(path.join(outDir, 'hard_strings.jsonl'), lines.join('\n') + '\n');
     console.error(`hard_strings.jsonl: ${lines.length} cases`);
+  }
+
+  // Other normalizer settings.
+  if (want('variants')) {
+    const base = JSON.parse(fs.readFileSync(tokPath, 'utf8'));
+    const variants = {
+      // BertTokenizerFast(do_lower_case=False): strip_accents None follows lowercase.
+      cased: {type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: false},
+      raw_strip: {type: 'BertNormalizer', clean_text: false, handle_chinese_chars: false, strip_accents: true, lowercase: false},
+    };
+    const lines = [];
+    for (const [name, normalizer] of Object.entries(variants)) {
+      const vt = Tokenizer.fromString(JSON.stringify({...base, normalizer}));
+      for (const text of hardStrings) {
+        const e = plain(await vt.encode(text));
+        lines.push(JSON.stringify({variant: name, normalizer, text, ids: e.ids, offsets: e.offsets, word_ids: e.word_ids}));
+      }
+    }
+    fs.writeFileSync(path.join(outDir, 'variants.jsonl'), lines.join('\n') + '\n');
+    console.error(`variants.jsonl: ${lines.length} cases`);
   }
 
   // Every code point, alone (space-separated) and inside a word.

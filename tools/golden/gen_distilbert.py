@@ -228,9 +228,11 @@ def train_batches():
     return ids, mask, labels
 
 
-def gen_train(outdir):
+def train_run(dtype):
+    """The 10 training steps in `dtype`; returns (model, decay names, init
+    tensors, losses, lrs, grad norms)."""
     cfg = tiny_config()
-    model = build(cfg, detinit.TINY)
+    model = build(cfg, detinit.TINY, dtype)
     ids, mask, labels = train_batches()
     decay = set(ref.decay_parameter_names(model))
     named = params_of(model)
@@ -252,6 +254,20 @@ def gen_train(outdir):
         opt.zero_grad(set_to_none=True)
         losses.append(float(loss))
         norms.append(float(norm))
+    return model, decay, init, losses, lrs, norms
+
+
+def gen_train(outdir):
+    model, decay, init, losses, lrs, norms = train_run(torch.float32)
+    m64, _, _, losses64, _, _ = train_run(torch.float64)
+    p64 = dict(params_of(m64))
+    named = params_of(model)
+    ids, mask, labels = train_batches()
+    # How far float32 torch ends from float64 torch (a floor for any float32
+    # implementation), k_lin.bias apart (see k_lin_bias_note).
+    param_dev = max(float((p.double() - p64[n]).abs().max()) for n, p in named if "k_lin.bias" not in n)
+    kbias_dev = max(float((p.double() - p64[n]).abs().max()) for n, p in named if "k_lin.bias" in n)
+    loss_dev = max(abs(a / b - 1) for a, b in zip(losses, losses64))
     tensors = init + [st.from_torch("final." + n, p) for n, p in named] + [
         st.from_torch("input_ids", ids), st.from_torch("attention_mask", mask), st.from_torch("labels", labels),
         st.from_torch("losses", torch.tensor(losses, dtype=torch.float32)),
@@ -266,6 +282,9 @@ def gen_train(outdir):
         "k_lin_bias_note": ("attention.k_lin.bias has an exactly zero true gradient; AdamW turns its float32 rounding "
                             "noise (comparable to eps) into steps of up to lr, so final.*k_lin.bias are noise: "
                             "compare them only within the sum of the lrs"),
+        "f32_vs_f64_final_params_max_abs": "%.3g" % param_dev,
+        "f32_vs_f64_final_k_lin_bias_max_abs": "%.3g" % kbias_dev,
+        "f32_vs_f64_losses_max_rel": "%.3g" % loss_dev,
         "produced_by": ("tools/golden/gen_distilbert.py gen_train: per step: loss (mean over labels) -> backward -> "
                         "clip_grad_norm_(all params, 1.0) (grad_norms = its return value, before clipping) -> "
                         "AdamW.step (torch 1.13, foreach off) -> LambdaLR.step (linear decay to 0 over 10 steps) -> zero_grad; "
@@ -274,6 +293,7 @@ def gen_train(outdir):
     path = os.path.join(outdir, "tiny_train.safetensors")
     st.write(path, tensors, meta)
     print("wrote", path, "losses", ["%.4f" % x for x in losses], "norms", ["%.3f" % x for x in norms])
+    print("  float32 vs float64:", {k: v for k, v in meta.items() if k.startswith("f32")})
 
 
 TINY_VOCAB = (["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", "!", "?", "'"]

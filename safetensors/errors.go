@@ -41,6 +41,7 @@ type FormatError struct {
 	Detail string // what exactly is wrong
 }
 
+// Error names the file, the tensor (if any), the kind of defect and the detail.
 func (e *FormatError) Error() string {
 	p := e.Path
 	if p == "" {

@@ -1,0 +1,48 @@
+// Package cuda is an optional NVIDIA GPU backend: a tensor.Device that runs
+// the ops of a tensor.Tape with cuBLAS and a few CUDA kernels.
+//
+// It is compiled only with the build tag cuda (and cgo); without the tag,
+// Open returns ErrNotBuilt and the rest of the engine stays pure Go. With
+// the tag, building needs only a C compiler: the package declares the few
+// C prototypes it uses and opens libcuda.so.1 (from the NVIDIA driver),
+// libcublas and libnvrtc with dlopen at run time, looking in the loader's
+// path, $CUDA_HOME, /usr/local/cuda*, and the lib directories of NVIDIA's
+// Python wheels. Its kernels (kernels.cu, embedded) are compiled by NVRTC
+// for the GPU's architecture when the device opens.
+//
+// # Host-shadow storage
+//
+// tensor.Device passes tensors whose Data are host slices, and package
+// tensor is unchanged, so the device maps host memory to device memory: a
+// slice's address names a device buffer (see the registry in
+// registry_cuda.go). The rules a caller needs:
+//
+//   - Upload(x) copies host data to the device and makes x's range
+//     mirrored: parameters, gradients you manage yourself, optimizer
+//     moments, inputs. After writing x on the host again, Upload it again.
+//     Download(x) copies a mirrored range back to the host.
+//   - Everything else a device method meets (the tape's activations and
+//     gradients) is device-owned: allocated on the device the first time
+//     it is seen and reused from then on, since the tape's arena hands out
+//     the same host buffers every step (no device allocation after the
+//     first step). The device takes the first element of such host memory
+//     as a marker, which is how it sees the arena's zeroing. Read results
+//     with Read, never from the host slice. One-element tensors at the
+//     start of such memory (losses, sums) are kept equal on host and
+//     device, so loss.Item() works.
+//   - Index and label slices ([]int32) and attention masks passed to ops
+//     are host data, copied to the device per call unless unchanged.
+//
+// The arena still allocates (and, for zero-filled tensors, clears) host
+// memory for every tensor: that host work is the cost of keeping package
+// tensor unchanged.
+//
+// # Numerics
+//
+// Kernels are compiled with --fmad=false and follow the operation order of
+// package kernels, so elementwise ops, AdamW, the dropout mask and the
+// embedding scatter-add give the same bits as the CPU; reductions
+// (softmax, layer norm, cross-entropy, bias gradients) differ only in
+// summation order, and matrix products are cuBLAS SGEMM in full float32
+// unless Options.TF32 (or SetTF32) allows TF32 tensor cores.
+package cuda

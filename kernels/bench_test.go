@@ -202,3 +202,80 @@ func BenchmarkGemmMicroKernel(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkGemmTune compares micro-kernel shapes, K-block depths, loop
+// orders and block sizes on one thread, for choosing each level's blocking:
+//
+//	go test -run NONE -bench GemmTune -benchtime 3x ./kernels/
+func BenchmarkGemmTune(b *testing.B) {
+	const m, n, k = 8192, 768, 768
+	r := rand.New(rand.NewPCG(5, 5))
+	a := make([]float32, m*k)
+	bb := make([]float32, k*n)
+	c := make([]float32, m*n)
+	fillUniform(r, a, 1)
+	fillUniform(r, bb, 1)
+	type blk struct {
+		jrInner    bool
+		kc, mc, nc int
+	}
+	// The grid: A micro-panel in L1 with the B block (kc×nc) in L2
+	// (jrInner), or B micro-panel in L1 with the A block (mc×kc) in L2.
+	grid := []blk{
+		{true, 256, 480, 480}, {true, 256, 480, 768}, {true, 256, 480, 1536},
+		{true, 384, 480, 480}, {true, 384, 480, 768}, {true, 384, 480, 1536},
+		{true, 512, 480, 480}, {true, 512, 480, 768},
+		{false, 128, 192, 4096}, {false, 128, 480, 4096}, {false, 192, 192, 4096}, {false, 192, 480, 4096},
+		{false, 256, 96, 4096}, {false, 256, 192, 4096},
+	}
+	forEachLevelB(b, func(b *testing.B) {
+		for vi, g0 := range gemmVariants[Level()] {
+			for _, bl := range grid {
+				if vi > 0 && !(bl == blk{true, 384, 480, 768} || bl == blk{false, 192, 480, 4096}) {
+					continue // the other shapes at two settings only
+				}
+				g := *g0
+				g.kc, g.jrInner, g.mc, g.nc = bl.kc, bl.jrInner, roundUp(bl.mc, g.mr), roundUp(bl.nc, g.nr)
+				name := fmt.Sprintf("%s/kc%d/jrInner%v/mc%d/nc%d", g.name, g.kc, g.jrInner, g.mc, g.nc)
+				b.Run(name, func(b *testing.B) {
+					withThreads(1, func() {
+						benchLoop(b, 2*float64(m*n*k), 1, func() {
+							g.sgemm(false, false, m, n, k, 1, a, k, bb, n, 0, c, n)
+						})
+					})
+				})
+			}
+		}
+	})
+}
+
+// BenchmarkGemmStridedKernel runs the strided micro-kernel (small products)
+// on L1-resident operands: packed layout, and A read in place from rows of
+// 128 (as the attention products do).
+func BenchmarkGemmStridedKernel(b *testing.B) {
+	forEachLevelB(b, func(b *testing.B) {
+		g := current.gemm
+		if g == nil {
+			g = genericGemm
+		}
+		const k = 128
+		a := alignedFloats(g.mr * k)
+		bp := alignedFloats(k * g.nr)
+		c := alignedFloats(g.mr * g.nr)
+		const reps = 64
+		b.Run("packed", func(b *testing.B) {
+			benchLoop(b, reps*2*float64(g.mr*g.nr*k), 1, func() {
+				for range reps {
+					g.kernel(k, &a[0], 1, g.mr, &bp[0], g.nr, &c[0], g.nr, 1, 1)
+				}
+			})
+		})
+		b.Run("rowsA", func(b *testing.B) {
+			benchLoop(b, reps*2*float64(g.mr*g.nr*k), 1, func() {
+				for range reps {
+					g.kernel(k, &a[0], k, 1, &bp[0], g.nr, &c[0], g.nr, 1, 1)
+				}
+			})
+		})
+	})
+}

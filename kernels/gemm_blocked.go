@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"sync"
 	"unsafe"
 )
@@ -40,6 +41,63 @@ type gemmConfig struct {
 	kc, mc, nc int // cache blocks: kc deep, mc rows of A, nc columns of B
 	kernel     gemmKernelFunc
 	packed     gemmPackedFunc
+	// packers are the level's panel packers (nil: Go loops); see
+	// _asm/pack.go.
+	packers *gemmPackers
+	// jrInner swaps the two innermost loops: each A micro-panel (mr×kc)
+	// stays in L1 while the B block (kc×nc) streams from L2, instead of
+	// each B micro-panel staying in L1 while the A block streams.
+	jrInner bool
+}
+
+// gemmPackers are one level's assembly panel packers, for vectors of lanes
+// floats; each writes whole vectors, up to lanes-1 floats past a panel.
+type gemmPackers struct {
+	lanes  int
+	gather func(dst, src *float32, sp, sj, k, w, valid, nvec int)
+	copy   func(dst, src *float32, ld, k, w, valid, nvec int)
+	trans  func(dst, src *float32, ld, k, w, valid, nvec int)
+}
+
+// packCopy sets panel[p*w+j] = src[p*ld+j] for j < valid, 0 up to w.
+func (g *gemmConfig) packCopy(panel, src []float32, ld, k, w, valid int) {
+	if pk := g.packers; pk != nil && w <= 4*pk.lanes {
+		pk.copy(&panel[0], &src[0], ld, k, w, valid, (w+pk.lanes-1)/pk.lanes)
+		return
+	}
+	for p := 0; p < k; p++ {
+		d := panel[p*w : p*w+w]
+		copy(d, src[p*ld:p*ld+valid])
+		clear(d[valid:])
+	}
+}
+
+// packTranspose sets panel[p*w+j] = src[j*ld+p] for j < valid, 0 up to w.
+func (g *gemmConfig) packTranspose(panel, src []float32, ld, k, w, valid int) {
+	if pk := g.packers; pk != nil && w <= 4*pk.lanes && (valid-1)*ld <= math.MaxInt32 {
+		nvec := (w + pk.lanes - 1) / pk.lanes
+		kb := 0
+		if nvec == 1 || w%pk.lanes == 0 {
+			kb = k &^ (pk.lanes - 1) // whole lanes×lanes blocks by transposes
+			if kb > 0 {
+				pk.trans(&panel[0], &src[0], ld, kb, w, valid, nvec)
+			}
+		}
+		if kb < k { // the rest by gathers
+			pk.gather(&panel[kb*w], &src[kb], 1, ld, k-kb, w, valid, nvec)
+		}
+		return
+	}
+	for j := 0; j < valid; j++ {
+		for p, v := range src[j*ld : j*ld+k] {
+			panel[p*w+j] = v
+		}
+	}
+	for j := valid; j < w; j++ {
+		for p := 0; p < k; p++ {
+			panel[p*w+j] = 0
+		}
+	}
 }
 
 // gemmWork holds one thread's packing buffers.
@@ -56,8 +114,10 @@ func (g *gemmConfig) getWork() *gemmWork {
 	if w == nil {
 		w = new(gemmWork)
 	}
-	na := roundUp(g.mc, g.mr) * g.kc
-	nb := g.kc * roundUp(g.nc, g.nr)
+	// packSlack floats after each buffer absorb the whole-vector writes of
+	// the assembly packer past the last panel row.
+	na := roundUp(g.mc, g.mr)*g.kc + packSlack
+	nb := g.kc*roundUp(g.nc, g.nr) + packSlack
 	if len(w.a) < na {
 		w.a = alignedFloats(na)
 	}
@@ -71,6 +131,8 @@ func (g *gemmConfig) getWork() *gemmWork {
 }
 
 func putWork(w *gemmWork) { gemmWorkPool.Put(w) }
+
+const packSlack = 64
 
 // alignedFloats allocates n float32s starting on a 64-byte boundary (a cache
 // line, and one zmm vector).
@@ -122,28 +184,40 @@ func (g *gemmConfig) gemmPacked(w *gemmWork, transA, transB bool, m, n, k int, a
 			if pc > 0 {
 				bet = 1
 			}
-			packB(w.b, transB, b, ldb, pc, jc, kc, nc, nr)
+			g.packB(w.b, transB, b, ldb, pc, jc, kc, nc)
 			for ic := 0; ic < m; ic += g.mc {
 				mc := min(g.mc, m-ic)
-				packA(w.a, transA, a, lda, ic, pc, mc, kc, mr)
-				for jr := 0; jr < nc; jr += nr {
-					bp := at(w.b, jr*kc)
-					nt := min(nr, nc-jr)
+				g.packA(w.a, transA, a, lda, ic, pc, mc, kc)
+				if g.jrInner {
 					for ir := 0; ir < mc; ir += mr {
-						ap := at(w.a, ir*kc)
-						mt := min(mr, mc-ir)
-						co := (ic+ir)*ldc + jc + jr
-						if mt == mr && nt == nr {
-							g.packed(kc, ap, bp, at(c, co), ldc, alpha, bet)
-						} else {
-							g.packed(kc, ap, bp, &w.tile[0], nr, 1, 0)
-							mergeTile(c[co:], ldc, w.tile, nr, mt, nt, alpha, bet)
+						for jr := 0; jr < nc; jr += nr {
+							g.tile(w, ir, jr, mc, nc, kc, alpha, bet, c, (ic+ir)*ldc+jc+jr, ldc)
+						}
+					}
+				} else {
+					for jr := 0; jr < nc; jr += nr {
+						for ir := 0; ir < mc; ir += mr {
+							g.tile(w, ir, jr, mc, nc, kc, alpha, bet, c, (ic+ir)*ldc+jc+jr, ldc)
 						}
 					}
 				}
 			}
 		}
 	}
+}
+
+// tile runs the packed micro-kernel on tile (ir, jr) of the current block,
+// whose C corner is c[co].
+func (g *gemmConfig) tile(w *gemmWork, ir, jr, mc, nc, kc int, alpha, beta float32, c []float32, co, ldc int) {
+	mr, nr := g.mr, g.nr
+	ap, bp := at(w.a, ir*kc), at(w.b, jr*kc)
+	mt, nt := min(mr, mc-ir), min(nr, nc-jr)
+	if mt == mr && nt == nr {
+		g.packed(kc, ap, bp, at(c, co), ldc, alpha, beta)
+		return
+	}
+	g.packed(kc, ap, bp, &w.tile[0], nr, 1, 0)
+	mergeTile(c[co:], ldc, w.tile, nr, mt, nt, alpha, beta)
 }
 
 // gemmSmall handles k ≤ kc, m ≤ mc, n ≤ nc (one cache block) with as little
@@ -158,9 +232,9 @@ func (g *gemmConfig) gemmSmall(w *gemmWork, transA, transB bool, m, n, k int, al
 	// B panels: in place (stride ldb) or packed into w.b (stride nr).
 	nFull := n / nr * nr
 	if transB {
-		packB(w.b, true, b, ldb, 0, 0, k, n, nr)
+		g.packB(w.b, true, b, ldb, 0, 0, k, n)
 	} else if nFull < n {
-		packB(w.b[nFull*k:], false, b, ldb, 0, nFull, k, n-nFull, nr)
+		g.packB(w.b[nFull*k:], false, b, ldb, 0, nFull, k, n-nFull)
 	}
 	bPanel := func(jr int) (*float32, int) {
 		if transB || jr >= nFull {
@@ -179,7 +253,7 @@ func (g *gemmConfig) gemmSmall(w *gemmWork, transA, transB bool, m, n, k int, al
 				ap = at(a, ir*lda)
 			}
 		} else {
-			packA(w.a, transA, a, lda, ir, 0, mt, k, mr)
+			g.packA(w.a, transA, a, lda, ir, 0, mt, k)
 			ap, ars, acs = &w.a[0], 1, mr
 		}
 		for jr := 0; jr < n; jr += nr {
@@ -198,59 +272,30 @@ func (g *gemmConfig) gemmSmall(w *gemmWork, transA, transB bool, m, n, k int, al
 
 // packA packs op(A)[ic:ic+mc, pc:pc+kc] into mr-row panels, each kc×mr
 // (column p of the panel contiguous), zero-padding the last panel's rows.
-func packA(dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc, mr int) {
+func (g *gemmConfig) packA(dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc int) {
+	mr := g.mr
 	for ir := 0; ir < mc; ir += mr {
-		panel := dst[ir*kc : ir*kc+kc*mr]
 		mt := min(mr, mc-ir)
-		if transA {
-			// op(A)(i,p) = a[p*lda+i]: each p is a contiguous run of mt values.
-			for p := 0; p < kc; p++ {
-				src := a[(pc+p)*lda+ic+ir:][:mt]
-				d := panel[p*mr : p*mr+mr]
-				copy(d, src)
-				clear(d[mt:])
-			}
-			continue
-		}
-		for i := 0; i < mt; i++ {
-			src := a[(ic+ir+i)*lda+pc:][:kc]
-			for p, v := range src {
-				panel[p*mr+i] = v
-			}
-		}
-		for i := mt; i < mr; i++ {
-			for p := 0; p < kc; p++ {
-				panel[p*mr+i] = 0
-			}
+		panel := dst[ir*kc : ir*kc+kc*mr]
+		if transA { // op(A)(i,p) = a[p*lda+i]: each p is a contiguous run
+			g.packCopy(panel, a[pc*lda+ic+ir:], lda, kc, mr, mt)
+		} else {
+			g.packTranspose(panel, a[(ic+ir)*lda+pc:], lda, kc, mr, mt)
 		}
 	}
 }
 
 // packB packs op(B)[pc:pc+kc, jc:jc+nc] into nr-column panels, each kc×nr
 // (row p of the panel contiguous), zero-padding the last panel's columns.
-func packB(dst []float32, transB bool, b []float32, ldb, pc, jc, kc, nc, nr int) {
+func (g *gemmConfig) packB(dst []float32, transB bool, b []float32, ldb, pc, jc, kc, nc int) {
+	nr := g.nr
 	for jr := 0; jr < nc; jr += nr {
-		panel := dst[jr*kc : jr*kc+kc*nr]
 		nt := min(nr, nc-jr)
-		if !transB {
-			for p := 0; p < kc; p++ {
-				d := panel[p*nr : p*nr+nr]
-				copy(d, b[(pc+p)*ldb+jc+jr:][:nt])
-				clear(d[nt:])
-			}
-			continue
-		}
-		// op(B)(p,j) = b[j*ldb+p]: each j is a contiguous run of kc values.
-		for j := 0; j < nt; j++ {
-			src := b[(jc+jr+j)*ldb+pc:][:kc]
-			for p, v := range src {
-				panel[p*nr+j] = v
-			}
-		}
-		for j := nt; j < nr; j++ {
-			for p := 0; p < kc; p++ {
-				panel[p*nr+j] = 0
-			}
+		panel := dst[jr*kc : jr*kc+kc*nr]
+		if transB { // op(B)(p,j) = b[j*ldb+p]: each j is a contiguous run
+			g.packTranspose(panel, b[(jc+jr)*ldb+pc:], ldb, kc, nr, nt)
+		} else {
+			g.packCopy(panel, b[pc*ldb+jc+jr:], ldb, kc, nr, nt)
 		}
 	}
 }

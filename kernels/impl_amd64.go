@@ -5,10 +5,13 @@ package kernels
 import "github.com/klauspost/cpuid/v2"
 
 var (
+	avx2Packers   = &gemmPackers{lanes: 8, gather: packAVX2, copy: packCopyAVX2, trans: packTransAVX2}
+	avx512Packers = &gemmPackers{lanes: 16, gather: packAVX512, copy: packCopyAVX512, trans: packTransAVX512}
+
 	avx2Impl = &impl{
 		name: LevelAVX2,
 		gemm: &gemmConfig{name: "avx2 6x16", mr: 6, nr: 16, kc: 256, mc: 144, nc: 3072,
-			kernel: gemmAVX2x6x16, packed: gemmPackedAVX2x6x16},
+			kernel: gemmAVX2x6x16, packed: gemmPackedAVX2x6x16, packers: avx2Packers},
 		ops: &simdOps{
 			lanes: 8, exp: expAVX2,
 			smScaleMax: smScaleMaxAVX2, smScaleMaskMax: smScaleMaskMaxAVX2, smExpSum: smExpSumAVX2,
@@ -20,8 +23,8 @@ var (
 	}
 	avx512Impl = &impl{
 		name: LevelAVX512,
-		gemm: &gemmConfig{name: "avx512 12x32", mr: 12, nr: 32, kc: 256, mc: 192, nc: 3072,
-			kernel: gemmAVX512x12x32, packed: gemmPackedAVX512x12x32},
+		gemm: &gemmConfig{name: "avx512 12x32", mr: 12, nr: 32, kc: 384, mc: 480, nc: 1024, jrInner: true,
+			kernel: gemmAVX512x12x32, packed: gemmPackedAVX512x12x32, packers: avx512Packers},
 		ops: &simdOps{
 			lanes: 16, exp: expAVX512,
 			smScaleMax: smScaleMaxAVX512, smScaleMaskMax: smScaleMaskMaxAVX512, smExpSum: smExpSumAVX512,
@@ -53,4 +56,20 @@ func registerArch() {
 	if hasAVX512() {
 		impls = append([]*impl{avx512Impl}, impls...)
 	}
+}
+
+// gemmVariants lists every generated micro-kernel with a default blocking,
+// by level: the tests run each through the driver (so the tuning candidates
+// stay correct) and BenchmarkGemmTune compares them.
+var gemmVariants = map[string][]*gemmConfig{
+	LevelAVX2: {
+		avx2Impl.gemm,
+		{name: "avx2 12x8", mr: 12, nr: 8, kc: 256, mc: 144, nc: 3072, kernel: gemmAVX2x12x8, packed: gemmPackedAVX2x12x8, packers: avx2Packers},
+	},
+	LevelAVX512: {
+		avx512Impl.gemm,
+		{name: "avx512 14x32", mr: 14, nr: 32, kc: 256, mc: 196, nc: 3072, kernel: gemmAVX512x14x32, packed: gemmPackedAVX512x14x32, packers: avx512Packers},
+		{name: "avx512 8x48", mr: 8, nr: 48, kc: 256, mc: 192, nc: 3072, kernel: gemmAVX512x8x48, packed: gemmPackedAVX512x8x48, packers: avx512Packers},
+		{name: "avx512 6x64", mr: 6, nr: 64, kc: 256, mc: 192, nc: 3072, kernel: gemmAVX512x6x64, packed: gemmPackedAVX512x6x64, packers: avx512Packers},
+	},
 }

@@ -7,3 +7,6 @@ const asmBuild = false
 
 // registerArch adds no level: pure Go only.
 func registerArch() {}
+
+// gemmVariants: none without assembly.
+var gemmVariants = map[string][]*gemmConfig{}

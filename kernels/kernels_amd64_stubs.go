@@ -19,6 +19,11 @@ func gemmPackedAVX2x6x16(k int, a *float32, b *float32, c *float32, ldc int, alp
 //go:noescape
 func gemmAVX2x12x8(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
+// gemmPackedAVX2x12x8 computes a 12x8 tile of C = alpha*A*B + beta*C from packed panels (AVX2); see gemm_blocked.go.
+//
+//go:noescape
+func gemmPackedAVX2x12x8(k int, a *float32, b *float32, c *float32, ldc int, alpha float32, beta float32)
+
 // gemmAVX512x12x32 computes a 12x32 tile of C = alpha*A*B + beta*C (AVX512); see gemm.go.
 //
 //go:noescape
@@ -34,15 +39,30 @@ func gemmPackedAVX512x12x32(k int, a *float32, b *float32, c *float32, ldc int, 
 //go:noescape
 func gemmAVX512x14x32(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
+// gemmPackedAVX512x14x32 computes a 14x32 tile of C = alpha*A*B + beta*C from packed panels (AVX512); see gemm_blocked.go.
+//
+//go:noescape
+func gemmPackedAVX512x14x32(k int, a *float32, b *float32, c *float32, ldc int, alpha float32, beta float32)
+
 // gemmAVX512x8x48 computes a 8x48 tile of C = alpha*A*B + beta*C (AVX512); see gemm.go.
 //
 //go:noescape
 func gemmAVX512x8x48(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
 
+// gemmPackedAVX512x8x48 computes a 8x48 tile of C = alpha*A*B + beta*C from packed panels (AVX512); see gemm_blocked.go.
+//
+//go:noescape
+func gemmPackedAVX512x8x48(k int, a *float32, b *float32, c *float32, ldc int, alpha float32, beta float32)
+
 // gemmAVX512x6x64 computes a 6x64 tile of C = alpha*A*B + beta*C (AVX512); see gemm.go.
 //
 //go:noescape
 func gemmAVX512x6x64(k int, a *float32, rsa int, csa int, b *float32, rsb int, c *float32, ldc int, alpha float32, beta float32)
+
+// gemmPackedAVX512x6x64 computes a 6x64 tile of C = alpha*A*B + beta*C from packed panels (AVX512); see gemm_blocked.go.
+//
+//go:noescape
+func gemmPackedAVX512x6x64(k int, a *float32, b *float32, c *float32, ldc int, alpha float32, beta float32)
 
 // expAVX2 computes dst = exp(src), about 1 ULP, 0 below -87 (AVX2); n is a multiple of 8.
 //
@@ -134,6 +154,21 @@ func mulAVX2(dst *float32, a *float32, b *float32, n int)
 //go:noescape
 func mulAccAVX2(dst *float32, a *float32, b *float32, n int)
 
+// packAVX2 packs a k×w SGEMM panel with masked gathers (AVX2); n is a multiple of 8.
+//
+//go:noescape
+func packAVX2(dst *float32, src *float32, sp int, sj int, k int, w int, valid int, nvec int)
+
+// packCopyAVX2 packs a k×w SGEMM panel from rows of stride ld with masked loads (AVX2); n is a multiple of 8.
+//
+//go:noescape
+func packCopyAVX2(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int)
+
+// packTransAVX2 packs a k×w SGEMM panel from the transposed source by in-register transposes (AVX2); n is a multiple of 8.
+//
+//go:noescape
+func packTransAVX2(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int)
+
 // expAVX512 computes dst = exp(src), about 1 ULP, 0 below -87 (AVX512); n is a multiple of 16.
 //
 //go:noescape
@@ -223,6 +258,21 @@ func mulAVX512(dst *float32, a *float32, b *float32, n int)
 //
 //go:noescape
 func mulAccAVX512(dst *float32, a *float32, b *float32, n int)
+
+// packAVX512 packs a k×w SGEMM panel with masked gathers (AVX512); n is a multiple of 16.
+//
+//go:noescape
+func packAVX512(dst *float32, src *float32, sp int, sj int, k int, w int, valid int, nvec int)
+
+// packCopyAVX512 packs a k×w SGEMM panel from rows of stride ld with masked loads (AVX512); n is a multiple of 16.
+//
+//go:noescape
+func packCopyAVX512(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int)
+
+// packTransAVX512 packs a k×w SGEMM panel from the transposed source by in-register transposes (AVX512); n is a multiple of 16.
+//
+//go:noescape
+func packTransAVX512(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int)
 
 // fmaPeakAVX2 runs n iterations of 12 independent AVX2 FMA chains (peak benchmark).
 func fmaPeakAVX2(n int)

@@ -159,10 +159,15 @@ func sameBits(t *testing.T, name string, got, want []float32) {
 // gemmShapes lists (m, n, k) around the current level's tile and block sizes,
 // plus zeros, ones and primes.
 func gemmShapes() [][3]int {
-	mr, nr, kc, mc := 4, 4, 64, 64
-	if g := current.gemm; g != nil {
-		mr, nr, kc, mc = g.mr, g.nr, g.kc, g.mc
+	g := current.gemm
+	if g == nil {
+		g = genericGemm
 	}
+	return gemmShapesFor(g)
+}
+
+func gemmShapesFor(g *gemmConfig) [][3]int {
+	mr, nr, kc, mc := g.mr, g.nr, g.kc, g.mc
 	shapes := [][3]int{
 		{0, 0, 0}, {0, 5, 3}, {5, 0, 3}, {5, 3, 0}, {1, 1, 1}, {1, 1, 7}, {2, 3, 1},
 		{7, 13, 11}, {31, 37, 41}, {mr, nr, 1}, {mr, nr, 5}, {mr - 1, nr - 1, 3}, {mr + 1, nr + 1, 3},
@@ -345,6 +350,33 @@ func TestSgemmBatched(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestGemmVariants runs every generated micro-kernel (the tuning candidates
+// as well as the production ones), in both loop orders, through Sgemm on
+// integer data: exact results required.
+func TestGemmVariants(t *testing.T) {
+	forEachLevel(t, func(t *testing.T) {
+		for _, g0 := range gemmVariants[Level()] {
+			for _, jrInner := range []bool{false, true} {
+				g := *g0
+				g.jrInner = jrInner
+				t.Run(fmt.Sprintf("%s/jrInner%v", g.name, jrInner), func(t *testing.T) {
+					defer func(s func(bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int)) {
+						sgemmImpl = s
+					}(sgemmImpl)
+					sgemmImpl = g.sgemm
+					r := rand.New(rand.NewPCG(13, 14))
+					for _, s := range gemmShapesFor(&g) {
+						for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+							c := gemmCase{transA: tr[0], transB: tr[1], m: s[0], n: s[1], k: s[2], padA: 1, padB: 2, padC: 1, alpha: -2, beta: 0.5}
+							runGemmCase(t, c, func(s []float32) { fillInts(r, s, 4) }, true)
+						}
+					}
+				})
+			}
+		}
+	})
 }
 
 // FuzzSgemm checks arbitrary shapes, transposes, paddings and scalars on

@@ -68,28 +68,40 @@ func gemmKernel(name string, v isa, mr, nv int) {
 
 	c, ldc := gemmPrefetchC(mr, nr)
 
-	Comment("One rank-1 update of the tile per iteration.")
-	Label(name + "_loop")
+	step := func() {
+		bv := make([]reg.VecVirtual, nv)
+		for j := range bv {
+			bv[j] = v.vec()
+			VMOVUPS(Mem{Base: b, Disp: j * v.bytes()}, bv[j])
+		}
+		for i := 0; i < mr; i++ {
+			t := v.vec()
+			VBROADCASTSS(rowAddr(i), t)
+			for j := 0; j < nv; j++ {
+				VFMADD231PS(bv[j], t, acc[i][j])
+			}
+		}
+		for _, p := range bases {
+			ADDQ(csa, p)
+		}
+		ADDQ(rsb, b)
+	}
+	const unroll = 4
+	Comment(fmt.Sprintf("Rank-1 updates of the tile, %d per iteration, then one at a time.", unroll))
+	Label(name + "_loopU")
+	CMPQ(k, U8(unroll))
+	JL(LabelRef(name + "_tail"))
+	for u := 0; u < unroll; u++ {
+		step()
+	}
+	SUBQ(U8(unroll), k)
+	JMP(LabelRef(name + "_loopU"))
+	Label(name + "_tail")
 	TESTQ(k, k)
 	JZ(LabelRef(name + "_store"))
-	bv := make([]reg.VecVirtual, nv)
-	for j := range bv {
-		bv[j] = v.vec()
-		VMOVUPS(Mem{Base: b, Disp: j * v.bytes()}, bv[j])
-	}
-	for i := 0; i < mr; i++ {
-		t := v.vec()
-		VBROADCASTSS(rowAddr(i), t)
-		for j := 0; j < nv; j++ {
-			VFMADD231PS(bv[j], t, acc[i][j])
-		}
-	}
-	for _, p := range bases {
-		ADDQ(csa, p)
-	}
-	ADDQ(rsb, b)
+	step()
 	DECQ(k)
-	JMP(LabelRef(name + "_loop"))
+	JMP(LabelRef(name + "_tail"))
 
 	Label(name + "_store")
 	gemmStore(name, v, acc, c, ldc)

@@ -9,6 +9,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	"github.com/mmcloughlin/avo/operand"
 )
@@ -16,16 +18,23 @@ import (
 func main() {
 	ConstraintExpr("!purego")
 
-	// SGEMM micro-kernels. Shapes are MR rows x NR columns of C, with NR a
-	// whole number of vectors; see gemm.go.
-	gemmKernel("gemmAVX2x6x16", avx2, 6, 2)
-	gemmPackedKernel("gemmPackedAVX2x6x16", avx2, 6, 2, 4)
-	gemmKernel("gemmAVX2x12x8", avx2, 12, 1) // exercises the 4-pointer row addressing that the AVX-512 tiles use
-	gemmKernel("gemmAVX512x12x32", avx512, 12, 2)
-	gemmPackedKernel("gemmPackedAVX512x12x32", avx512, 12, 2, 4)
-	gemmKernel("gemmAVX512x14x32", avx512, 14, 2)
-	gemmKernel("gemmAVX512x8x48", avx512, 8, 3)
-	gemmKernel("gemmAVX512x6x64", avx512, 6, 4)
+	// SGEMM micro-kernels, each in a strided form (gemmKernel: small
+	// products read in place) and a packed form (gemmPackedKernel: the
+	// blocked path). Shapes are MR rows x NR columns of C, NR a whole number
+	// of vectors. The production shapes are AVX2 6x16 and AVX-512 12x32; the
+	// others are candidates for tuning (BenchmarkGemmTune) and 12x8 runs the
+	// four-pointer row addressing of the 12-row tiles on AVX2-only CPUs.
+	for _, s := range []struct {
+		v      isa
+		mr, nv int
+	}{
+		{avx2, 6, 2}, {avx2, 12, 1},
+		{avx512, 12, 2}, {avx512, 14, 2}, {avx512, 8, 3}, {avx512, 6, 4},
+	} {
+		shape := fmt.Sprintf("%sx%dx%d", s.v.name, s.mr, s.nv*s.v.lanes)
+		gemmKernel("gemm"+shape, s.v, s.mr, s.nv)
+		gemmPackedKernel("gemmPacked"+shape, s.v, s.mr, s.nv, 4)
+	}
 
 	vecFuncs(avx2)
 	vecFuncs(avx512)

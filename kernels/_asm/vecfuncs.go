@@ -16,6 +16,9 @@ func vecFuncs(v isa) {
 	geluFuncs(v)
 	adamWFunc(v)
 	binaryFuncs(v)
+	packFunc(v)
+	packCopyFunc(v)
+	packTransFunc(v)
 }
 
 func text(v isa, base, sig, doc string) string {

@@ -1,0 +1,168 @@
+// Command kernels measures SGEMM throughput of distilgo's kernels (every
+// implementation level) and of gonum's pure-Go Sgemm at DistilBERT's
+// training shapes, printing one tab-separated line per measurement:
+//
+//	impl  level  case  M  N  K  batch  threads  GFLOP/s  peak-GFLOP/s  %peak
+//
+// where peak is the FMA peak that kernels.PeakGFLOPS measures for the level
+// on the same number of threads (for gonum, the best level's peak). The
+// OpenBLAS figures come from numpy_gemm.py in the same format; compare.sh
+// runs everything and builds the table.
+//
+//	go run ./bench/kernels -threads 1,2 -impl distilgo,gonum
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/distilgo/distilgo/kernels"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// A gemmCase is one product, or a batch of them (the attention heads).
+type gemmCase struct {
+	name           string
+	transA, transB bool
+	m, n, k, batch int
+}
+
+var cases = []gemmCase{
+	{"NN", false, false, 8192, 768, 768, 1}, {"NN", false, false, 8192, 3072, 768, 1}, {"NN", false, false, 8192, 768, 3072, 1},
+	{"NT", false, true, 8192, 768, 768, 1}, {"NT", false, true, 8192, 3072, 768, 1}, {"NT", false, true, 8192, 768, 3072, 1},
+	{"TN", true, false, 8192, 768, 768, 1}, {"TN", true, false, 8192, 3072, 768, 1}, {"TN", true, false, 8192, 768, 3072, 1},
+	{"TN-dW", true, false, 768, 768, 8192, 1}, {"TN-dW", true, false, 3072, 768, 8192, 1}, {"TN-dW", true, false, 768, 3072, 8192, 1},
+	{"QKt-NT", false, true, 128, 128, 64, 768}, {"PV-NN", false, false, 128, 64, 128, 768}, {"PtdO-TN", true, false, 128, 64, 128, 768},
+}
+
+func main() {
+	threadsFlag := flag.String("threads", "1,2", "comma-separated thread counts")
+	implFlag := flag.String("impl", "distilgo,gonum", "comma-separated implementations: distilgo, gonum")
+	levelsFlag := flag.String("levels", "", "distilgo levels (default: all supported)")
+	reps := flag.Int("reps", 5, "timed repetitions per case (the median is reported)")
+	minTime := flag.Duration("mintime", 300*time.Millisecond, "minimum time per case")
+	only := flag.String("cases", "", "comma-separated case names to run (default all)")
+	flag.Parse()
+
+	levels := kernels.Levels()
+	if *levelsFlag != "" {
+		levels = strings.Split(*levelsFlag, ",")
+	}
+	var threads []int
+	for _, s := range strings.Split(*threadsFlag, ",") {
+		t, err := strconv.Atoi(s)
+		if err != nil || t < 1 {
+			fmt.Fprintf(os.Stderr, "bad -threads %q\n", *threadsFlag)
+			os.Exit(2)
+		}
+		threads = append(threads, t)
+	}
+	impls := strings.Split(*implFlag, ",")
+	best := kernels.Level()
+	fmt.Println("# impl\tlevel\tcase\tM\tN\tK\tbatch\tthreads\tGFLOP/s\tpeak\tpct-of-peak")
+	for _, th := range threads {
+		runtime.GOMAXPROCS(max(th, 1)) // gonum's Sgemm uses GOMAXPROCS goroutines
+		kernels.SetThreads(th)
+		peaks := map[string]float64{}
+		for _, l := range levels {
+			if err := kernels.Use(l); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			peaks[l] = kernels.PeakGFLOPS(th, 500*time.Millisecond)
+		}
+		for _, c := range cases {
+			if *only != "" && !slices.Contains(strings.Split(*only, ","), c.name) {
+				continue
+			}
+			a, b, cc, lda, ldb := operands(c)
+			flops := 2 * float64(c.m) * float64(c.n) * float64(c.k) * float64(c.batch)
+			for _, impl := range impls {
+				switch impl {
+				case "distilgo":
+					for _, l := range levels {
+						kernels.Use(l)
+						g := measure(*reps, *minTime, flops, func() {
+							kernels.SgemmBatched(c.transA, c.transB, c.m, c.n, c.k, 1, a, lda, c.m*c.k, b, ldb, c.k*c.n, 0, cc, c.n, c.m*c.n, c.batch)
+						})
+						report("distilgo", l, c, th, g, peaks[l])
+					}
+				case "gonum":
+					kernels.Use(best)
+					impl := gonum.Implementation{}
+					ta, tb := blas.NoTrans, blas.NoTrans
+					if c.transA {
+						ta = blas.Trans
+					}
+					if c.transB {
+						tb = blas.Trans
+					}
+					g := measure(*reps, *minTime, flops, func() {
+						for i := 0; i < c.batch; i++ {
+							impl.Sgemm(ta, tb, c.m, c.n, c.k, 1, a[i*c.m*c.k:], lda, b[i*c.k*c.n:], ldb, 0, cc[i*c.m*c.n:], c.n)
+						}
+					})
+					report("gonum", "go", c, th, g, peaks[best])
+				default:
+					fmt.Fprintf(os.Stderr, "unknown impl %q\n", impl)
+					os.Exit(2)
+				}
+			}
+		}
+	}
+}
+
+func operands(c gemmCase) (a, b, cc []float32, lda, ldb int) {
+	r := rand.New(rand.NewPCG(1, 2))
+	a = make([]float32, c.batch*c.m*c.k)
+	b = make([]float32, c.batch*c.k*c.n)
+	cc = make([]float32, c.batch*c.m*c.n)
+	for i := range a {
+		a[i] = 2*r.Float32() - 1
+	}
+	for i := range b {
+		b[i] = 2*r.Float32() - 1
+	}
+	lda, ldb = c.k, c.n
+	if c.transA {
+		lda = c.m
+	}
+	if c.transB {
+		ldb = c.k
+	}
+	return a, b, cc, lda, ldb
+}
+
+// measure returns the median GFLOP/s over reps timed runs (each repeating f
+// until minTime/reps has passed), after one warm-up run.
+func measure(reps int, minTime time.Duration, flops float64, f func()) float64 {
+	f()
+	var rates []float64
+	for range reps {
+		n := 0
+		t0 := time.Now()
+		for n == 0 || time.Since(t0) < minTime/time.Duration(reps) {
+			f()
+			n++
+		}
+		rates = append(rates, flops*float64(n)/time.Since(t0).Seconds()/1e9)
+	}
+	slices.Sort(rates)
+	return rates[len(rates)/2]
+}
+
+func report(impl, level string, c gemmCase, threads int, g, peak float64) {
+	pct := 0.0
+	if peak > 0 {
+		pct = 100 * g / peak
+	}
+	fmt.Printf("%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t%.1f\n", impl, level, c.name, c.m, c.n, c.k, c.batch, threads, g, peak, pct)
+}

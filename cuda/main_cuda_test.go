@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -43,6 +44,10 @@ func TestMain(m *testing.M) {
 func device(t testing.TB) *Device {
 	t.Helper()
 	testDev.once.Do(openTestDevice)
+	if os.Getenv("DISTILGO_CUDA_REQUIRE_GPU") != "" && (testDev.dev == nil || testDev.emulated) {
+		// On the GPU machine a missing GPU is a failure, not a skip.
+		t.Fatalf("DISTILGO_CUDA_REQUIRE_GPU is set but no GPU opened: %s", testDev.why)
+	}
 	if testDev.dev == nil {
 		t.Skip(testDev.why)
 	}
@@ -67,8 +72,8 @@ func openTestDevice() {
 		return
 	}
 	gpuErr := err
-	if os.Getenv("DISTILGO_CUDA_NO_EMU") != "" {
-		testDev.why = fmt.Sprintf("no GPU: %v (emulator disabled by DISTILGO_CUDA_NO_EMU)", gpuErr)
+	if os.Getenv("DISTILGO_CUDA_NO_EMU") != "" || os.Getenv("DISTILGO_CUDA_REQUIRE_GPU") != "" {
+		testDev.why = fmt.Sprintf("no GPU: %v (emulator not used)", gpuErr)
 		return
 	}
 	lib, err := buildEmulator()
@@ -106,7 +111,11 @@ func buildEmulator() (string, error) {
 	}
 	testDev.tmp = dir
 	out := filepath.Join(dir, "libdistilgo_emucuda.so")
-	cmd := exec.Command(cxx, "-O2", "-std=c++17", "-shared", "-fPIC", "-o", out, filepath.Join("testdata", "emu", "emu.cpp"))
+	args := []string{"-O2", "-std=c++17", "-shared", "-fPIC", "-o", out, filepath.Join("testdata", "emu", "emu.cpp")}
+	// For debugging the emulator or the kernels, e.g. "-fsanitize=address"
+	// (then run with LD_PRELOAD of libasan).
+	args = append(args, strings.Fields(os.Getenv("DISTILGO_CUDA_EMU_CFLAGS"))...)
+	cmd := exec.Command(cxx, args...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("g++: %v: %s", err, msg)
 	}

@@ -170,7 +170,9 @@ func opCases() []opCase {
 	}
 	cs = append(cs,
 		opCase{name: "MatMul/K=64", shapes: [][]int{{33, 64}, {64, 17}}, tol: tolReduce,
-			build: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor { return tp.MatMul(in[0], in[1], false, false) }},
+			build: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor {
+				return tp.MatMul(in[0], in[1], false, false)
+			}},
 		opCase{name: "Linear", shapes: [][]int{{2, 4, 8}, {6, 8}, {6}}, tol: tolReduce,
 			build: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor { return tp.Linear(in[0], in[1], in[2]) }},
 		opCase{name: "Linear/noBias", shapes: [][]int{{9, 8}, {6, 8}}, tol: tolReduce,
@@ -194,11 +196,17 @@ func opCases() []opCase {
 		opCase{name: "Softmax/noMask/wide", shapes: [][]int{{4, 1000}}, tol: tolReduce,
 			build: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor { return tp.Softmax(in[0], 1, nil, 0) }},
 		opCase{name: "LayerNorm", shapes: [][]int{{6, 40}, {40}, {40}}, tol: tolReduce,
-			build: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor { return tp.LayerNorm(in[0], in[1], in[2], 1e-12) }},
+			build: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor {
+				return tp.LayerNorm(in[0], in[1], in[2], 1e-12)
+			}},
 		opCase{name: "LayerNorm/manyRows", shapes: [][]int{{300, 96}, {96}, {96}}, tol: tolReduce,
-			build: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor { return tp.LayerNorm(in[0], in[1], in[2], 1e-5) }},
+			build: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor {
+				return tp.LayerNorm(in[0], in[1], in[2], 1e-5)
+			}},
 		opCase{name: "LayerNorm/xNoGrad", shapes: [][]int{{5, 33}, {33}, {33}}, noGrad: []int{0}, tol: tolReduce,
-			build: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor { return tp.LayerNorm(in[0], in[1], in[2], 1e-12) }},
+			build: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor {
+				return tp.LayerNorm(in[0], in[1], in[2], 1e-12)
+			}},
 		opCase{name: "Gelu", shapes: [][]int{{1000}}, tol: tolMath,
 			build: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor { return tp.Gelu(in[0]) }},
 		opCase{name: "Dropout", shapes: [][]int{{3000}}, tol: 0,

@@ -33,6 +33,8 @@ func searchDirs() []string {
 	for _, v := range versioned {
 		dirs = append(dirs, v+"/lib64", v+"/targets/"+arch+"/lib")
 	}
+	// The driver's libraries in NVIDIA's container images, then the system's.
+	dirs = append(dirs, "/usr/local/nvidia/lib64", "/usr/local/nvidia/lib")
 	dirs = append(dirs, "/usr/lib/"+multiarch, "/usr/lib64", "/usr/lib", "/usr/lib/wsl/lib")
 	var py []string
 	if v := os.Getenv("VIRTUAL_ENV"); v != "" {

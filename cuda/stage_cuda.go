@@ -101,7 +101,7 @@ func (d *Device) stageGroups(idx []int32, nrows int) (uint64, int) {
 	b := asBytes(idx)
 	key := stageKey{uintptr(unsafe.Pointer(&idx[0])), len(idx), stageGrouped}
 	n := len(idx)
-	e, changed := d.stageSlot(key, b, 4*(2*n+1))
+	e, changed := d.stageSlot(key, b, 4*(3*n+1)) // nu <= n
 	if changed {
 		packed, nu := d.stage.groupRows(idx, nrows)
 		must(cuHtoD(e.dev, unsafe.Pointer(&packed[0]), 4*len(packed)), "copy scatter groups to the device")

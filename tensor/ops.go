@@ -41,6 +41,7 @@ type node struct {
 	f          float32
 	tA, tB     bool
 	perm, dims [MaxRank]int
+	seed       uint64 // dropout stream
 }
 
 // record appends n if any input requires gradients and marks n.out.
@@ -358,12 +359,16 @@ func (tp *Tape) Dropout(x *Tensor, p float32) *Tensor {
 	if p == 0 {
 		return x
 	}
-	mask := tp.alloc(false, x.Shape()...)
+	// The mask is generated into a gradient-pool buffer, used, and given
+	// back; backward regenerates it from the same stream position instead
+	// of keeping it.
+	mask := tp.pooled(x)
 	tp.dev.DropoutMask(mask, p, tp.seed, tp.offset)
-	tp.offset += uint64(x.Size())
 	out := tp.alloc(false, x.Shape()...)
 	tp.dev.Mul(out, x, mask)
-	tp.record(node{op: opDropout, out: out, a: x, s1: mask})
+	tp.release(mask)
+	tp.record(node{op: opDropout, out: out, a: x, f: p, i: [5]int{int(tp.offset)}, seed: tp.seed})
+	tp.offset += uint64(x.Size())
 	return out
 }
 
@@ -512,7 +517,10 @@ func (tp *Tape) backward(nd *node) {
 	case opGelu:
 		tp.dev.GeluBackward(tp.grad(nd.a), nd.a, dy)
 	case opDropout:
-		tp.dev.MulAcc(tp.grad(nd.a), dy, nd.s1)
+		mask := tp.pooled(nd.a)
+		tp.dev.DropoutMask(mask, nd.f, nd.seed, uint64(nd.i[0]))
+		tp.dev.MulAcc(tp.grad(nd.a), dy, mask)
+		tp.release(mask)
 	case opGather:
 		tp.gatherBackward(nd)
 	case opCrossEntropy:

@@ -13,6 +13,10 @@ type Tape struct {
 
 	// Dropout stream: seed and the next counter position.
 	seed, offset uint64
+
+	// free holds gradient buffers released during Backward (arena memory,
+	// reused within the step).
+	free [][]float32
 }
 
 // NewTape returns a recording tape on the CPU device.
@@ -41,6 +45,8 @@ func (tp *Tape) Seed(seed uint64) { tp.seed, tp.offset = seed, 0 }
 func (tp *Tape) Reset() {
 	clear(tp.nodes) // drop references for the garbage collector
 	tp.nodes = tp.nodes[:0]
+	clear(tp.free)
+	tp.free = tp.free[:0]
 	tp.arena.reset()
 }
 
@@ -48,6 +54,12 @@ func (tp *Tape) Reset() {
 // tensor that requires it, accumulating into each Grad, by running the
 // recorded ops in reverse order (recording order is a topological order).
 // Gradients of parameters accumulate across calls until zeroed.
+//
+// An op's output gradient is dead once that op's backward has run (ops read
+// only their own output's gradient), so its buffer goes back to the tape and
+// serves later gradients: only leaves (tensors no recorded op produced, such
+// as parameters and inputs) keep their Grad after Backward. This keeps the
+// memory of a backward pass to the activations plus a few live gradients.
 func (tp *Tape) Backward(loss *Tensor) {
 	if tp.noGrad {
 		panic("tensor.Backward: tape is in no-grad mode")
@@ -65,7 +77,37 @@ func (tp *Tape) Backward(loss *Tensor) {
 			continue // no gradient reached this op
 		}
 		tp.backward(n)
+		tp.release(n.out.Grad)
+		n.out.Grad = nil
 	}
+}
+
+// release returns a dead gradient buffer to the free list.
+func (tp *Tape) release(g *Tensor) {
+	if g != nil {
+		tp.free = append(tp.free, g.Data)
+	}
+}
+
+// floatsFromFree returns a zeroed buffer of n from the free list (the
+// smallest that fits) or, if none fits, from the arena.
+func (tp *Tape) floatsFromFree(n int) []float32 {
+	best := -1
+	for i, b := range tp.free {
+		if cap(b) >= n && (best < 0 || cap(b) < cap(tp.free[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return tp.arena.floats(n, true)
+	}
+	b := tp.free[best][:n]
+	last := len(tp.free) - 1
+	tp.free[best] = tp.free[last]
+	tp.free[last] = nil
+	tp.free = tp.free[:last]
+	clear(b)
+	return b
 }
 
 // Scratch returns n float32s of tape-owned memory, valid until Reset (for
@@ -101,10 +143,20 @@ func (tp *Tape) alloc(zero bool, shape ...int) *Tensor {
 // grad returns t's gradient, allocating a zero one from the arena if needed.
 func (tp *Tape) grad(t *Tensor) *Tensor {
 	if t.Grad == nil {
-		g := tp.alloc(true, t.Shape()...)
-		t.Grad = g
+		t.Grad = tp.pooled(t)
 	}
 	return t.Grad
+}
+
+// pooled returns a zeroed tensor shaped like t whose memory comes from the
+// gradient free list: for gradients and short-lived scratch that is handed
+// back with release.
+func (tp *Tape) pooled(t *Tensor) *Tensor {
+	g := tp.arena.tensor()
+	g.dims, g.rank = t.dims, t.rank
+	g.Data = tp.floatsFromFree(g.Size())
+	g.Grad, g.requiresGrad = nil, false
+	return g
 }
 
 // arena recycles tensors and float buffers by allocation order: a step that

@@ -18,6 +18,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,8 +54,19 @@ func main() {
 	steps := flag.Int("steps", 3, "timed steps (after one warm-up)")
 	repeat := flag.Int("repeat", 50, "fill-mask calls (after 3 warm-ups)")
 	threads := flag.Int("threads", runtime.GOMAXPROCS(0), "compute threads")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
 	flag.Parse()
 	kernels.SetThreads(*threads)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	cfg := distilbert.DefaultConfig()
 	m, err := distilbert.New(cfg, 1)

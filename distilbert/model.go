@@ -58,21 +58,22 @@ type MultiHeadSelfAttention struct {
 
 // Forward attends over x [B*T, C] with the additive key mask [B, T]
 // (0 or kernels.MaskedOut) and returns [B*T, C].
+//
+// transformers splits heads ([B, T, NH, HS] -> [B, NH, T, HS]), scales q by
+// 1/sqrt(HS), takes q·kᵀ, masked_fill's padded keys with finfo.min, applies
+// softmax and dropout, multiplies by v and merges heads. tensor.Attention does
+// the same reading the heads in place, scaling the scores inside the softmax
+// (exact for HS = 64, whose 1/8 is a power of two).
 func (a *MultiHeadSelfAttention) Forward(tp *tensor.Tape, x *tensor.Tensor, mask []float32, B, T int) *tensor.Tensor {
-	C := x.Dim(-1)
-	NH := a.NHeads
-	HS := C / NH
-	heads := func(l *nn.Linear) *tensor.Tensor { // [B*T, C] -> [B, NH, T, HS]
-		return tp.Permute(tp.Reshape(l.Forward(tp, x), B, T, NH, HS), 0, 2, 1, 3)
+	HS := x.Dim(-1) / a.NHeads
+	q := a.QLin.Forward(tp, x) // [B*T, C]
+	k := a.KLin.Forward(tp, x)
+	v := a.VLin.Forward(tp, x)
+	p := float32(0)
+	if a.Dropout.Training {
+		p = a.Dropout.P
 	}
-	q, k, v := heads(a.QLin), heads(a.KLin), heads(a.VLin)
-	// transformers scales q by 1/sqrt(HS) before q·kᵀ; we scale the scores
-	// inside the softmax (exact for HS = 64, a power of two squared).
-	scores := tp.MatMul(q, k, false, true) // [B, NH, T, T]
-	w := tp.Softmax(scores, float32(1/math.Sqrt(float64(HS))), mask, NH*T)
-	w = a.Dropout.Forward(tp, w)
-	ctx := tp.MatMul(w, v, false, false)                  // [B, NH, T, HS]
-	ctx = tp.Reshape(tp.Permute(ctx, 0, 2, 1, 3), B*T, C) // [B*T, C]
+	ctx := tp.Attention(q, k, v, B, T, a.NHeads, float32(1/math.Sqrt(float64(HS))), mask, p) // [B*T, C]
 	return a.OutLin.Forward(tp, ctx)
 }
 

@@ -15,6 +15,12 @@ type Device interface {
 	// Gemm: for each of batch products, c = alpha*op(a)*op(b) + beta*c with
 	// op(a) m×k, op(b) k×n, operands contiguous and packed batch after batch.
 	Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a, b *Tensor, beta float32, c *Tensor)
+	// GemmStrided is Gemm on sub-matrices: operand i of x starts at
+	// offX + i*strideX in x's storage, with leading dimension ldX (the
+	// attention products read heads in place from [B*T, C] activations).
+	GemmStrided(transA, transB bool, batch, m, n, k int, alpha float32,
+		a *Tensor, offA, lda, strideA int, b *Tensor, offB, ldb, strideB int,
+		beta float32, c *Tensor, offC, ldc, strideC int)
 	// AddRowVector adds v (cols) to each row of x; SumRows accumulates the
 	// column sums of x into dv.
 	AddRowVector(x, v *Tensor, rows, cols int)
@@ -73,6 +79,12 @@ func (cpuDevice) Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a,
 		return
 	}
 	kernels.SgemmBatched(transA, transB, m, n, k, alpha, a.Data, lda, m*k, b.Data, ldb, k*n, beta, c.Data, n, m*n, batch)
+}
+
+func (cpuDevice) GemmStrided(transA, transB bool, batch, m, n, k int, alpha float32,
+	a *Tensor, offA, lda, strideA int, b *Tensor, offB, ldb, strideB int,
+	beta float32, c *Tensor, offC, ldc, strideC int) {
+	kernels.SgemmBatched(transA, transB, m, n, k, alpha, a.Data[offA:], lda, strideA, b.Data[offB:], ldb, strideB, beta, c.Data[offC:], ldc, strideC, batch)
 }
 
 func (cpuDevice) AddRowVector(x, v *Tensor, rows, cols int) {

@@ -27,6 +27,7 @@ const (
 	opGather
 	opCrossEntropy
 	opSum
+	opAttention
 )
 
 // node is one recorded op: its output, inputs, and what backward needs.
@@ -38,7 +39,7 @@ type node struct {
 	idx        []int32   // gather indices
 	mask       []float32 // softmax additive mask
 	i          [5]int    // sizes
-	f          float32
+	f, f2      float32
 	tA, tB     bool
 	perm, dims [MaxRank]int
 	seed       uint64 // dropout stream
@@ -529,6 +530,8 @@ func (tp *Tape) backward(nd *node) {
 			panic(fmt.Sprintf("tensor.Backward: non-finite upstream gradient %v into CrossEntropy", g))
 		}
 		tp.dev.Axpy(g, nd.s1, tp.grad(nd.a))
+	case opAttention:
+		tp.attentionBackward(nd)
 	case opSum:
 		// d(sum)/dx = f (1 for Sum, 1/n for Mean) times the upstream scalar.
 		g := tp.alloc(false, nd.a.Shape()...)

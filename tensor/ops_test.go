@@ -515,3 +515,67 @@ func TestGatherPaddingIdx(t *testing.T) {
 		}
 	}
 }
+
+// attentionRef is multi-head attention in float64 with the same layout and
+// masked_fill semantics as Tape.Attention; drop is the dropout mask (nil: none).
+func attentionRef(q, k, v []float64, B, T, NH int, scale float64, mask []float32, drop []float32) []float64 {
+	C := len(q) / (B * T)
+	HS := C / NH
+	out := make([]float64, len(q))
+	for b := 0; b < B; b++ {
+		for h := 0; h < NH; h++ {
+			s := make([]float64, T*T)
+			for i := 0; i < T; i++ {
+				for j := 0; j < T; j++ {
+					var d float64
+					for e := 0; e < HS; e++ {
+						d += q[(b*T+i)*C+h*HS+e] * k[(b*T+j)*C+h*HS+e]
+					}
+					s[i*T+j] = d
+				}
+			}
+			p := softmaxRef(s, T, T, scale, mask[b*T:(b+1)*T], T)
+			if drop != nil {
+				for i := range p {
+					p[i] *= float64(drop[(b*NH+h)*T*T+i])
+				}
+			}
+			for i := 0; i < T; i++ {
+				for e := 0; e < HS; e++ {
+					var d float64
+					for j := 0; j < T; j++ {
+						d += p[i*T+j] * v[(b*T+j)*C+h*HS+e]
+					}
+					out[(b*T+i)*C+h*HS+e] = d
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestAttentionFiniteDifferences(t *testing.T) {
+	const B, T, NH, HS = 2, 3, 2, 4
+	C := NH * HS
+	// Batch 0: last key masked; batch 1: all keys visible.
+	mask := []float32{0, 0, kernels.MaskedOut, 0, 0, 0}
+	scale := float32(0.5)
+	drop := make([]float32, B*NH*T*T)
+	dropoutMask(drop, 0.25, 7, 0) // Tape.Seed(7), first stream use
+	for _, p := range []float32{0, 0.25} {
+		var dm []float32
+		if p > 0 {
+			dm = drop
+		}
+		runFD(t, fdCase{
+			name:   fmt.Sprintf("Attention dropout=%v", p),
+			shapes: [][]int{{B * T, C}, {B * T, C}, {B * T, C}},
+			run: func(tp *Tape, in []*Tensor) *Tensor {
+				return tp.Attention(in[0], in[1], in[2], B, T, NH, scale, mask, p)
+			},
+			ref: func(in [][]float64) []float64 {
+				return attentionRef(in[0], in[1], in[2], B, T, NH, float64(scale), mask, dm)
+			},
+		})
+	}
+}

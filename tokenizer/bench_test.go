@@ -1,6 +1,8 @@
 package tokenizer
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"runtime"
 	"testing"
 	"time"
@@ -44,6 +46,16 @@ func BenchmarkIMDBAppendIDs(b *testing.B) {
 		})
 	}
 	reportReviews(b, len(texts), start)
+	b.StopTimer()
+	// The digest that tools/tokenizer/bench_rust.js prints for the
+	// reference: SHA-256 of all ids as little-endian int32.
+	h := sha256.New()
+	var ids []int32
+	for _, s := range texts {
+		ids, _ = tk.AppendIDs(ids[:0], nil, s)
+		binary.Write(h, binary.LittleEndian, ids)
+	}
+	b.Logf("ids_sha256 %x", h.Sum(nil))
 }
 
 // BenchmarkIMDBEncodeBatch is EncodeBatch (ids, offsets, word ids, attention

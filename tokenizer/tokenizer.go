@@ -43,13 +43,13 @@
 //
 // The reference applies NFD to the whole text, which can reorder adjacent
 // combining marks (canonical ordering); this package decomposes character by
-// character and does not reorder. Marks that take part in reordering are
-// removed by accent stripping, except a few (about 190 marks unknown to the
-// reference's old Unicode tables, and some spacing marks); a word holding one
-// of them can only become [UNK], and the offsets of its tokens are those of
-// the whole word, unless the vocabulary holds a token containing such a mark.
+// character and does not reorder. Reordering only permutes combining marks
+// (nonzero combining class) inside a word, so it cannot change ids, offsets
+// or word ids unless a vocabulary token holds such a mark: otherwise a word
+// holding one becomes a single [UNK] spanning the whole word either way.
 // bert-base-uncased holds none (TestVocabHasNoCombiningMarks), so for it the
-// ids, offsets and word ids are identical on every input.
+// results are identical on every input; the hard-string goldens include
+// words that the reference reorders.
 package tokenizer
 
 import (
@@ -99,8 +99,8 @@ const (
 	defaultModelMaxLength = 512
 )
 
-// Options adjusts what Load and LoadVocab build. Its zero value is not
-// useful; start from the defaults that LoadVocab uses.
+// options collects the settings that Load reads from the model directory;
+// defaultOptions are those of bert-base-uncased.
 type options struct {
 	cfg            normConfig
 	unk, cls, sep  string

@@ -15,6 +15,11 @@ const hardStrings = [
   'ﬁne ﬂour Ⅻ ⅻ ① ² ³ ½',
   'ｆｕｌｌｗｉｄｔｈ　ＡＢＣ！？',
   'Ⓐⓑ 𝐀𝐁𝐂 𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
+  // Combining marks that NFD reorders (canonical ordering) and that survive
+  // accent stripping (spacing marks; marks newer than the reference's tables).
+  'x\u{1D16D}\u{1D165} y a\u{1D16D}\u0301\u{1D165}b c',
+  'xa\u0301\u0316 b \u0316\u0301',
+  'x\u{16FF0}\u{1D165} \u302F\u{1D165} \u1ABF\u0898',
   // CJK and other scripts.
   '日本語のテキストです。',
   '中文分词测试，很好！',

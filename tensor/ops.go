@@ -484,7 +484,7 @@ func (tp *Tape) backward(nd *node) {
 		tp.linearBackward(nd)
 	case opAdd, opSub:
 		if req(nd.a) {
-			tp.dev.Axpy(1, dy, tp.grad(nd.a))
+			tp.passGrad(nd, nd.a)
 		}
 		if req(nd.b) {
 			s := float32(1)
@@ -503,11 +503,11 @@ func (tp *Tape) backward(nd *node) {
 	case opScale:
 		tp.dev.Axpy(nd.f, dy, tp.grad(nd.a))
 	case opAddBias:
-		if req(nd.a) {
-			tp.dev.Axpy(1, dy, tp.grad(nd.a))
-		}
 		if req(nd.b) {
 			tp.dev.SumRows(tp.grad(nd.b), dy, nd.i[0], nd.i[1])
+		}
+		if req(nd.a) {
+			tp.passGrad(nd, nd.a)
 		}
 	case opPermute:
 		tp.permuteBackward(nd)
@@ -540,6 +540,22 @@ func (tp *Tape) backward(nd *node) {
 	default:
 		panic(fmt.Sprintf("tensor.Backward: unknown op %d", nd.op))
 	}
+}
+
+// passGrad adds the node's output gradient to x's gradient (an identity
+// edge). When x has no gradient yet, the output gradient's buffer is handed
+// over instead of copied: it is dead after this node anyway. Callers use it
+// last among the node's reads of the output gradient.
+func (tp *Tape) passGrad(nd *node, x *Tensor) {
+	dy := nd.out.Grad
+	if x.Grad == nil {
+		g := tp.arena.tensor()
+		*g = Tensor{Data: dy.Data, dims: x.dims, rank: x.rank}
+		x.Grad = g
+		nd.out.Grad = nil // not released by Backward: x owns it now
+		return
+	}
+	tp.dev.Axpy(1, dy, x.Grad)
 }
 
 func isFinite(f float32) bool { return !math.IsNaN(float64(f)) && !math.IsInf(float64(f), 0) }

@@ -38,6 +38,9 @@ func (*Device) Name() string                                       { return "cud
 func (*Device) Gemm(bool, bool, int, int, int, int, float32, *tensor.Tensor, *tensor.Tensor, float32, *tensor.Tensor) {
 	off()
 }
+func (*Device) GemmStrided(bool, bool, int, int, int, int, float32, *tensor.Tensor, int, int, int, *tensor.Tensor, int, int, int, float32, *tensor.Tensor, int, int, int) {
+	off()
+}
 func (*Device) AddRowVector(x, v *tensor.Tensor, rows, cols int) { off() }
 func (*Device) SumRows(dv, x *tensor.Tensor, rows, cols int)     { off() }
 func (*Device) Softmax(y, x *tensor.Tensor, rows, cols int, scale float32, mask []float32, rowsPerMask int) {

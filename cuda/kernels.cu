@@ -23,7 +23,7 @@ __device__ __forceinline__ long long gtid() {
 __device__ __forceinline__ long long gstride() {
 	return (long long)gridDim.x * blockDim.x;
 }
-__device__ __forceinline__ float neg_inf() { return __int_as_float(0xff800000); }
+__device__ __forceinline__ float neg_inf() { return __int_as_float((int)0xff800000); }
 
 __device__ __forceinline__ float warp_sum(float v) {
 	for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL_MASK, v, o);

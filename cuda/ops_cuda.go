@@ -69,6 +69,49 @@ func (d *Device) Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a,
 	d.stats.Launches++
 }
 
+// GemmStrided is Gemm on sub-matrices: operand i of x starts at offX +
+// i*strideX floats into x's storage, with leading dimension ldX (row-major,
+// as Gemm). It maps to cuBLAS as Gemm does.
+func (d *Device) GemmStrided(transA, transB bool, batch, m, n, k int, alpha float32,
+	a *tensor.Tensor, offA, lda, strideA int, b *tensor.Tensor, offB, ldb, strideB int,
+	beta float32, c *tensor.Tensor, offC, ldc, strideC int) {
+	d.begin()
+	defer d.end()
+	if batch == 0 || m == 0 || n == 0 {
+		return
+	}
+	cacc := write
+	if beta != 0 {
+		cacc = rw
+	}
+	pc := d.ptr(c, cacc) + 4*uint64(offC)
+	if k == 0 { // no products: each m×n block of c becomes beta times itself
+		for i := 0; i < batch; i++ {
+			for r := 0; r < m; r++ {
+				row := pc + 4*uint64(i*strideC+r*ldc)
+				if beta == 0 {
+					d.ew(kFill, row, 0, 0, n, 0)
+				} else {
+					d.ew(kScale, row, 0, 0, n, beta)
+				}
+			}
+		}
+		return
+	}
+	pa := d.ptr(a, read) + 4*uint64(offA)
+	pb := d.ptr(b, read) + 4*uint64(offB)
+	var st C.int
+	if batch == 1 {
+		st = sgemm(d.blas, op(transB), op(transA), n, m, k, alpha, pb, ldb, pa, lda, beta, pc, ldc)
+	} else {
+		st = sgemmStridedBatched(d.blas, op(transB), op(transA), n, m, k, alpha, pb, ldb, int64(strideB), pa, lda, int64(strideA), beta, pc, ldc, int64(strideC), batch)
+	}
+	if err := cublasErr(st, fmt.Sprintf("strided SGEMM batch=%d m=%d n=%d k=%d lda=%d ldb=%d ldc=%d", batch, m, n, k, lda, ldb, ldc)); err != nil {
+		panic(err.Error())
+	}
+	d.stats.Launches++
+}
+
 // AddRowVector adds v to each row of x.
 func (d *Device) AddRowVector(x, v *tensor.Tensor, rows, cols int) {
 	d.begin()

@@ -19,6 +19,8 @@ var (
 			max: maxAVX2, expSum: expSumAVX2, expScale: expScaleAVX2,
 			gelu: geluAVX2, geluBackward: geluBackwardAVX2, adamW: adamWAVX2,
 			axpy: axpyAVX2, add: addAVX2, mul: mulAVX2, mulAcc: mulAccAVX2,
+			sumF64: sumF64AVX2, sumSqDevF64: sumSqDevF64AVX2, lnApply: lnApplyAVX2,
+			lnBackwardSums: lnBackwardSumsAVX2, lnBackwardDx: lnBackwardDxAVX2, lnBackwardPar: lnBackwardParamsAVX2,
 		},
 	}
 	avx512Impl = &impl{
@@ -32,6 +34,8 @@ var (
 			max: maxAVX512, expSum: expSumAVX512, expScale: expScaleAVX512,
 			gelu: geluAVX512, geluBackward: geluBackwardAVX512, adamW: adamWAVX512,
 			axpy: axpyAVX512, add: addAVX512, mul: mulAVX512, mulAcc: mulAccAVX512,
+			sumF64: sumF64AVX512, sumSqDevF64: sumSqDevF64AVX512, lnApply: lnApplyAVX512,
+			lnBackwardSums: lnBackwardSumsAVX512, lnBackwardDx: lnBackwardDxAVX512, lnBackwardPar: lnBackwardParamsAVX512,
 		},
 	}
 )

@@ -7079,6 +7079,372 @@ packTransAVX2_done:
 	VZEROUPPER
 	RET
 
+// func sumF64AVX2(x *float32, n int) float64
+// Requires: AVX, SSE2
+TEXT ·sumF64AVX2(SB), NOSPLIT, $0-24
+	MOVQ   x+0(FP), AX
+	MOVQ   n+8(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+sumF64AVX2_block:
+	CMPQ      CX, $0x00000010
+	JL        sumF64AVX2_single
+	VCVTPS2PD (AX), Y4
+	VADDPD    Y4, Y0, Y0
+	VCVTPS2PD 16(AX), Y4
+	VADDPD    Y4, Y1, Y1
+	VCVTPS2PD 32(AX), Y4
+	VADDPD    Y4, Y2, Y2
+	VCVTPS2PD 48(AX), Y4
+	VADDPD    Y4, Y3, Y3
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       sumF64AVX2_block
+
+sumF64AVX2_single:
+	TESTQ     CX, CX
+	JZ        sumF64AVX2_done
+	VCVTPS2PD (AX), Y4
+	VADDPD    Y4, Y0, Y0
+	VCVTPS2PD 16(AX), Y4
+	VADDPD    Y4, Y1, Y1
+	ADDQ      $0x00000020, AX
+	SUBQ      $0x00000008, CX
+	JMP       sumF64AVX2_single
+
+sumF64AVX2_done:
+	VADDPD       Y1, Y0, Y0
+	VADDPD       Y3, Y2, Y2
+	VADDPD       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func sumSqDevF64AVX2(x *float32, n int, mean float64) float64
+// Requires: AVX, FMA3, SSE2
+TEXT ·sumSqDevF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	VBROADCASTSD mean+16(FP), Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+
+sumSqDevF64AVX2_block:
+	CMPQ        CX, $0x00000010
+	JL          sumSqDevF64AVX2_single
+	VCVTPS2PD   (AX), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y5, Y5, Y1
+	VCVTPS2PD   16(AX), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y5, Y5, Y2
+	VCVTPS2PD   32(AX), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y5, Y5, Y3
+	VCVTPS2PD   48(AX), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y5, Y5, Y4
+	ADDQ        $0x00000040, AX
+	SUBQ        $0x00000010, CX
+	JMP         sumSqDevF64AVX2_block
+
+sumSqDevF64AVX2_single:
+	TESTQ       CX, CX
+	JZ          sumSqDevF64AVX2_done
+	VCVTPS2PD   (AX), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y5, Y5, Y1
+	VCVTPS2PD   16(AX), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y5, Y5, Y2
+	ADDQ        $0x00000020, AX
+	SUBQ        $0x00000008, CX
+	JMP         sumSqDevF64AVX2_single
+
+sumSqDevF64AVX2_done:
+	VADDPD       Y2, Y1, Y1
+	VADDPD       Y4, Y3, Y3
+	VADDPD       Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPD       X0, X1, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func lnApplyAVX2(y *float32, x *float32, w *float32, b *float32, n int, mean float32, rstd float32)
+// Requires: AVX
+TEXT ·lnApplyAVX2(SB), NOSPLIT, $0-48
+	MOVQ         y+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         w+16(FP), DX
+	MOVQ         b+24(FP), BX
+	MOVQ         n+32(FP), SI
+	VBROADCASTSS mean+40(FP), Y0
+	VBROADCASTSS rstd+44(FP), Y1
+
+lnApplyAVX2_block:
+	CMPQ    SI, $0x00000010
+	JL      lnApplyAVX2_single
+	VMOVUPS (CX), Y2
+	VSUBPS  Y0, Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VMULPS  (DX), Y2, Y2
+	VADDPS  (BX), Y2, Y2
+	VMOVUPS Y2, (AX)
+	VMOVUPS 32(CX), Y2
+	VSUBPS  Y0, Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VMULPS  32(DX), Y2, Y2
+	VADDPS  32(BX), Y2, Y2
+	VMOVUPS Y2, 32(AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     lnApplyAVX2_block
+
+lnApplyAVX2_single:
+	TESTQ   SI, SI
+	JZ      lnApplyAVX2_done
+	VMOVUPS (CX), Y2
+	VSUBPS  Y0, Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VMULPS  (DX), Y2, Y2
+	VADDPS  (BX), Y2, Y2
+	VMOVUPS Y2, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     lnApplyAVX2_single
+
+lnApplyAVX2_done:
+	VZEROUPPER
+	RET
+
+// func lnBackwardSumsAVX2(dy *float32, w *float32, x *float32, n int, mean float32, rstd float32) (sumG float64, sumGX float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·lnBackwardSumsAVX2(SB), NOSPLIT, $0-56
+	MOVQ         dy+0(FP), AX
+	MOVQ         w+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS mean+32(FP), Y0
+	VBROADCASTSS rstd+36(FP), Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+
+lnBackwardSumsAVX2_block:
+	CMPQ         BX, $0x00000008
+	JL           lnBackwardSumsAVX2_single
+	VMOVUPS      (AX), Y6
+	VMULPS       (CX), Y6, Y6
+	VMOVUPS      (DX), Y7
+	VSUBPS       Y0, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VCVTPS2PD    X6, Y8
+	VCVTPS2PD    X7, Y9
+	VADDPD       Y8, Y2, Y2
+	VFMADD231PD  Y9, Y8, Y4
+	VEXTRACTF128 $0x01, Y6, X6
+	VEXTRACTF128 $0x01, Y7, X7
+	VCVTPS2PD    X6, Y6
+	VCVTPS2PD    X7, Y7
+	VADDPD       Y6, Y3, Y3
+	VFMADD231PD  Y7, Y6, Y5
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SUBQ         $0x00000008, BX
+	JMP          lnBackwardSumsAVX2_block
+
+lnBackwardSumsAVX2_single:
+	TESTQ        BX, BX
+	JZ           lnBackwardSumsAVX2_done
+	VMOVUPS      (AX), Y6
+	VMULPS       (CX), Y6, Y6
+	VMOVUPS      (DX), Y7
+	VSUBPS       Y0, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VCVTPS2PD    X6, Y8
+	VCVTPS2PD    X7, Y9
+	VADDPD       Y8, Y2, Y2
+	VFMADD231PD  Y9, Y8, Y4
+	VEXTRACTF128 $0x01, Y6, X6
+	VEXTRACTF128 $0x01, Y7, X7
+	VCVTPS2PD    X6, Y6
+	VCVTPS2PD    X7, Y7
+	VADDPD       Y6, Y3, Y3
+	VFMADD231PD  Y7, Y6, Y5
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	SUBQ         $0x00000008, BX
+	JMP          lnBackwardSumsAVX2_single
+
+lnBackwardSumsAVX2_done:
+	VADDPD       Y3, Y2, Y2
+	VADDPD       Y5, Y4, Y4
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPD       X0, X2, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sumG+40(FP)
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPD       X0, X4, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sumGX+48(FP)
+	VZEROUPPER
+	RET
+
+// func lnBackwardDxAVX2(dx *float32, dy *float32, w *float32, x *float32, n int, mean float32, rstd float32, mG float32, mGX float32)
+// Requires: AVX
+TEXT ·lnBackwardDxAVX2(SB), NOSPLIT, $0-56
+	MOVQ         dx+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         w+16(FP), DX
+	MOVQ         x+24(FP), BX
+	MOVQ         n+32(FP), SI
+	VBROADCASTSS mean+40(FP), Y0
+	VBROADCASTSS rstd+44(FP), Y1
+	VBROADCASTSS mG+48(FP), Y2
+	VBROADCASTSS mGX+52(FP), Y3
+
+lnBackwardDxAVX2_block:
+	CMPQ    SI, $0x00000010
+	JL      lnBackwardDxAVX2_single
+	VMOVUPS (BX), Y4
+	VSUBPS  Y0, Y4, Y4
+	VMULPS  Y1, Y4, Y4
+	VMULPS  Y3, Y4, Y4
+	VMOVUPS (CX), Y5
+	VMULPS  (DX), Y5, Y5
+	VSUBPS  Y2, Y5, Y5
+	VSUBPS  Y4, Y5, Y5
+	VMULPS  Y1, Y5, Y5
+	VADDPS  (AX), Y5, Y5
+	VMOVUPS Y5, (AX)
+	VMOVUPS 32(BX), Y4
+	VSUBPS  Y0, Y4, Y4
+	VMULPS  Y1, Y4, Y4
+	VMULPS  Y3, Y4, Y4
+	VMOVUPS 32(CX), Y5
+	VMULPS  32(DX), Y5, Y5
+	VSUBPS  Y2, Y5, Y5
+	VSUBPS  Y4, Y5, Y5
+	VMULPS  Y1, Y5, Y5
+	VADDPS  32(AX), Y5, Y5
+	VMOVUPS Y5, 32(AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     lnBackwardDxAVX2_block
+
+lnBackwardDxAVX2_single:
+	TESTQ   SI, SI
+	JZ      lnBackwardDxAVX2_done
+	VMOVUPS (BX), Y4
+	VSUBPS  Y0, Y4, Y4
+	VMULPS  Y1, Y4, Y4
+	VMULPS  Y3, Y4, Y4
+	VMOVUPS (CX), Y5
+	VMULPS  (DX), Y5, Y5
+	VSUBPS  Y2, Y5, Y5
+	VSUBPS  Y4, Y5, Y5
+	VMULPS  Y1, Y5, Y5
+	VADDPS  (AX), Y5, Y5
+	VMOVUPS Y5, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     lnBackwardDxAVX2_single
+
+lnBackwardDxAVX2_done:
+	VZEROUPPER
+	RET
+
+// func lnBackwardParamsAVX2(dw *float32, db *float32, dy *float32, x *float32, n int, mean float32, rstd float32)
+// Requires: AVX
+TEXT ·lnBackwardParamsAVX2(SB), NOSPLIT, $0-48
+	MOVQ         dw+0(FP), AX
+	MOVQ         db+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         x+24(FP), BX
+	MOVQ         n+32(FP), SI
+	VBROADCASTSS mean+40(FP), Y0
+	VBROADCASTSS rstd+44(FP), Y1
+
+lnBackwardParamsAVX2_block:
+	CMPQ    SI, $0x00000010
+	JL      lnBackwardParamsAVX2_single
+	VMOVUPS (DX), Y2
+	VMOVUPS (BX), Y3
+	VSUBPS  Y0, Y3, Y3
+	VMULPS  Y2, Y3, Y3
+	VMULPS  Y1, Y3, Y3
+	VADDPS  (AX), Y3, Y3
+	VMOVUPS Y3, (AX)
+	VADDPS  (CX), Y2, Y2
+	VMOVUPS Y2, (CX)
+	VMOVUPS 32(DX), Y2
+	VMOVUPS 32(BX), Y3
+	VSUBPS  Y0, Y3, Y3
+	VMULPS  Y2, Y3, Y3
+	VMULPS  Y1, Y3, Y3
+	VADDPS  32(AX), Y3, Y3
+	VMOVUPS Y3, 32(AX)
+	VADDPS  32(CX), Y2, Y2
+	VMOVUPS Y2, 32(CX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     lnBackwardParamsAVX2_block
+
+lnBackwardParamsAVX2_single:
+	TESTQ   SI, SI
+	JZ      lnBackwardParamsAVX2_done
+	VMOVUPS (DX), Y2
+	VMOVUPS (BX), Y3
+	VSUBPS  Y0, Y3, Y3
+	VMULPS  Y2, Y3, Y3
+	VMULPS  Y1, Y3, Y3
+	VADDPS  (AX), Y3, Y3
+	VMOVUPS Y3, (AX)
+	VADDPS  (CX), Y2, Y2
+	VMOVUPS Y2, (CX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     lnBackwardParamsAVX2_single
+
+lnBackwardParamsAVX2_done:
+	VZEROUPPER
+	RET
+
 // func expAVX512(dst *float32, src *float32, n int)
 // Requires: AVX, AVX512F
 TEXT ·expAVX512(SB), NOSPLIT, $0-24
@@ -9046,6 +9412,380 @@ packTransAVX512_next15:
 	JMP        packTransAVX512_block
 
 packTransAVX512_done:
+	VZEROUPPER
+	RET
+
+// func sumF64AVX512(x *float32, n int) float64
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, SSE2
+TEXT ·sumF64AVX512(SB), NOSPLIT, $0-24
+	MOVQ   x+0(FP), AX
+	MOVQ   n+8(FP), CX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+sumF64AVX512_block:
+	CMPQ      CX, $0x00000020
+	JL        sumF64AVX512_single
+	VCVTPS2PD (AX), Z4
+	VADDPD    Z4, Z0, Z0
+	VCVTPS2PD 32(AX), Z4
+	VADDPD    Z4, Z1, Z1
+	VCVTPS2PD 64(AX), Z4
+	VADDPD    Z4, Z2, Z2
+	VCVTPS2PD 96(AX), Z4
+	VADDPD    Z4, Z3, Z3
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000020, CX
+	JMP       sumF64AVX512_block
+
+sumF64AVX512_single:
+	TESTQ     CX, CX
+	JZ        sumF64AVX512_done
+	VCVTPS2PD (AX), Z4
+	VADDPD    Z4, Z0, Z0
+	VCVTPS2PD 32(AX), Z4
+	VADDPD    Z4, Z1, Z1
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000010, CX
+	JMP       sumF64AVX512_single
+
+sumF64AVX512_done:
+	VADDPD        Z1, Z0, Z0
+	VADDPD        Z3, Z2, Z2
+	VADDPD        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF64X2 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func sumSqDevF64AVX512(x *float32, n int, mean float64) float64
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, SSE2
+TEXT ·sumSqDevF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	VBROADCASTSD mean+16(FP), Z0
+	VXORPS       Z1, Z1, Z1
+	VXORPS       Z2, Z2, Z2
+	VXORPS       Z3, Z3, Z3
+	VXORPS       Z4, Z4, Z4
+
+sumSqDevF64AVX512_block:
+	CMPQ        CX, $0x00000020
+	JL          sumSqDevF64AVX512_single
+	VCVTPS2PD   (AX), Z5
+	VSUBPD      Z0, Z5, Z5
+	VFMADD231PD Z5, Z5, Z1
+	VCVTPS2PD   32(AX), Z5
+	VSUBPD      Z0, Z5, Z5
+	VFMADD231PD Z5, Z5, Z2
+	VCVTPS2PD   64(AX), Z5
+	VSUBPD      Z0, Z5, Z5
+	VFMADD231PD Z5, Z5, Z3
+	VCVTPS2PD   96(AX), Z5
+	VSUBPD      Z0, Z5, Z5
+	VFMADD231PD Z5, Z5, Z4
+	ADDQ        $0x00000080, AX
+	SUBQ        $0x00000020, CX
+	JMP         sumSqDevF64AVX512_block
+
+sumSqDevF64AVX512_single:
+	TESTQ       CX, CX
+	JZ          sumSqDevF64AVX512_done
+	VCVTPS2PD   (AX), Z5
+	VSUBPD      Z0, Z5, Z5
+	VFMADD231PD Z5, Z5, Z1
+	VCVTPS2PD   32(AX), Z5
+	VSUBPD      Z0, Z5, Z5
+	VFMADD231PD Z5, Z5, Z2
+	ADDQ        $0x00000040, AX
+	SUBQ        $0x00000010, CX
+	JMP         sumSqDevF64AVX512_single
+
+sumSqDevF64AVX512_done:
+	VADDPD        Z2, Z1, Z1
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z3, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPD        Y0, Y1, Y0
+	VEXTRACTF64X2 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func lnApplyAVX512(y *float32, x *float32, w *float32, b *float32, n int, mean float32, rstd float32)
+// Requires: AVX, AVX512F
+TEXT ·lnApplyAVX512(SB), NOSPLIT, $0-48
+	MOVQ         y+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         w+16(FP), DX
+	MOVQ         b+24(FP), BX
+	MOVQ         n+32(FP), SI
+	VBROADCASTSS mean+40(FP), Z0
+	VBROADCASTSS rstd+44(FP), Z1
+
+lnApplyAVX512_block:
+	CMPQ    SI, $0x00000020
+	JL      lnApplyAVX512_single
+	VMOVUPS (CX), Z2
+	VSUBPS  Z0, Z2, Z2
+	VMULPS  Z1, Z2, Z2
+	VMULPS  (DX), Z2, Z2
+	VADDPS  (BX), Z2, Z2
+	VMOVUPS Z2, (AX)
+	VMOVUPS 64(CX), Z2
+	VSUBPS  Z0, Z2, Z2
+	VMULPS  Z1, Z2, Z2
+	VMULPS  64(DX), Z2, Z2
+	VADDPS  64(BX), Z2, Z2
+	VMOVUPS Z2, 64(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000020, SI
+	JMP     lnApplyAVX512_block
+
+lnApplyAVX512_single:
+	TESTQ   SI, SI
+	JZ      lnApplyAVX512_done
+	VMOVUPS (CX), Z2
+	VSUBPS  Z0, Z2, Z2
+	VMULPS  Z1, Z2, Z2
+	VMULPS  (DX), Z2, Z2
+	VADDPS  (BX), Z2, Z2
+	VMOVUPS Z2, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     lnApplyAVX512_single
+
+lnApplyAVX512_done:
+	VZEROUPPER
+	RET
+
+// func lnBackwardSumsAVX512(dy *float32, w *float32, x *float32, n int, mean float32, rstd float32) (sumG float64, sumGX float64)
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, SSE2
+TEXT ·lnBackwardSumsAVX512(SB), NOSPLIT, $0-56
+	MOVQ         dy+0(FP), AX
+	MOVQ         w+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS mean+32(FP), Z0
+	VBROADCASTSS rstd+36(FP), Z1
+	VXORPS       Z2, Z2, Z2
+	VXORPS       Z3, Z3, Z3
+	VXORPS       Z4, Z4, Z4
+	VXORPS       Z5, Z5, Z5
+
+lnBackwardSumsAVX512_block:
+	CMPQ          BX, $0x00000010
+	JL            lnBackwardSumsAVX512_single
+	VMOVUPS       (AX), Z6
+	VMULPS        (CX), Z6, Z6
+	VMOVUPS       (DX), Z7
+	VSUBPS        Z0, Z7, Z7
+	VMULPS        Z1, Z7, Z7
+	VCVTPS2PD     Y6, Z8
+	VCVTPS2PD     Y7, Z9
+	VADDPD        Z8, Z2, Z2
+	VFMADD231PD   Z9, Z8, Z4
+	VEXTRACTF32X8 $0x01, Z6, Y6
+	VEXTRACTF32X8 $0x01, Z7, Y7
+	VCVTPS2PD     Y6, Z6
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z6, Z3, Z3
+	VFMADD231PD   Z7, Z6, Z5
+	ADDQ          $0x00000040, AX
+	ADDQ          $0x00000040, CX
+	ADDQ          $0x00000040, DX
+	SUBQ          $0x00000010, BX
+	JMP           lnBackwardSumsAVX512_block
+
+lnBackwardSumsAVX512_single:
+	TESTQ         BX, BX
+	JZ            lnBackwardSumsAVX512_done
+	VMOVUPS       (AX), Z6
+	VMULPS        (CX), Z6, Z6
+	VMOVUPS       (DX), Z7
+	VSUBPS        Z0, Z7, Z7
+	VMULPS        Z1, Z7, Z7
+	VCVTPS2PD     Y6, Z8
+	VCVTPS2PD     Y7, Z9
+	VADDPD        Z8, Z2, Z2
+	VFMADD231PD   Z9, Z8, Z4
+	VEXTRACTF32X8 $0x01, Z6, Y6
+	VEXTRACTF32X8 $0x01, Z7, Y7
+	VCVTPS2PD     Y6, Z6
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z6, Z3, Z3
+	VFMADD231PD   Z7, Z6, Z5
+	ADDQ          $0x00000040, AX
+	ADDQ          $0x00000040, CX
+	ADDQ          $0x00000040, DX
+	SUBQ          $0x00000010, BX
+	JMP           lnBackwardSumsAVX512_single
+
+lnBackwardSumsAVX512_done:
+	VADDPD        Z3, Z2, Z2
+	VADDPD        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPD        Y0, Y2, Y0
+	VEXTRACTF64X2 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, sumG+40(FP)
+	VEXTRACTF64X4 $0x01, Z4, Y0
+	VADDPD        Y0, Y4, Y0
+	VEXTRACTF64X2 $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, sumGX+48(FP)
+	VZEROUPPER
+	RET
+
+// func lnBackwardDxAVX512(dx *float32, dy *float32, w *float32, x *float32, n int, mean float32, rstd float32, mG float32, mGX float32)
+// Requires: AVX, AVX512F
+TEXT ·lnBackwardDxAVX512(SB), NOSPLIT, $0-56
+	MOVQ         dx+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         w+16(FP), DX
+	MOVQ         x+24(FP), BX
+	MOVQ         n+32(FP), SI
+	VBROADCASTSS mean+40(FP), Z0
+	VBROADCASTSS rstd+44(FP), Z1
+	VBROADCASTSS mG+48(FP), Z2
+	VBROADCASTSS mGX+52(FP), Z3
+
+lnBackwardDxAVX512_block:
+	CMPQ    SI, $0x00000020
+	JL      lnBackwardDxAVX512_single
+	VMOVUPS (BX), Z4
+	VSUBPS  Z0, Z4, Z4
+	VMULPS  Z1, Z4, Z4
+	VMULPS  Z3, Z4, Z4
+	VMOVUPS (CX), Z5
+	VMULPS  (DX), Z5, Z5
+	VSUBPS  Z2, Z5, Z5
+	VSUBPS  Z4, Z5, Z5
+	VMULPS  Z1, Z5, Z5
+	VADDPS  (AX), Z5, Z5
+	VMOVUPS Z5, (AX)
+	VMOVUPS 64(BX), Z4
+	VSUBPS  Z0, Z4, Z4
+	VMULPS  Z1, Z4, Z4
+	VMULPS  Z3, Z4, Z4
+	VMOVUPS 64(CX), Z5
+	VMULPS  64(DX), Z5, Z5
+	VSUBPS  Z2, Z5, Z5
+	VSUBPS  Z4, Z5, Z5
+	VMULPS  Z1, Z5, Z5
+	VADDPS  64(AX), Z5, Z5
+	VMOVUPS Z5, 64(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000020, SI
+	JMP     lnBackwardDxAVX512_block
+
+lnBackwardDxAVX512_single:
+	TESTQ   SI, SI
+	JZ      lnBackwardDxAVX512_done
+	VMOVUPS (BX), Z4
+	VSUBPS  Z0, Z4, Z4
+	VMULPS  Z1, Z4, Z4
+	VMULPS  Z3, Z4, Z4
+	VMOVUPS (CX), Z5
+	VMULPS  (DX), Z5, Z5
+	VSUBPS  Z2, Z5, Z5
+	VSUBPS  Z4, Z5, Z5
+	VMULPS  Z1, Z5, Z5
+	VADDPS  (AX), Z5, Z5
+	VMOVUPS Z5, (AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     lnBackwardDxAVX512_single
+
+lnBackwardDxAVX512_done:
+	VZEROUPPER
+	RET
+
+// func lnBackwardParamsAVX512(dw *float32, db *float32, dy *float32, x *float32, n int, mean float32, rstd float32)
+// Requires: AVX, AVX512F
+TEXT ·lnBackwardParamsAVX512(SB), NOSPLIT, $0-48
+	MOVQ         dw+0(FP), AX
+	MOVQ         db+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         x+24(FP), BX
+	MOVQ         n+32(FP), SI
+	VBROADCASTSS mean+40(FP), Z0
+	VBROADCASTSS rstd+44(FP), Z1
+
+lnBackwardParamsAVX512_block:
+	CMPQ    SI, $0x00000020
+	JL      lnBackwardParamsAVX512_single
+	VMOVUPS (DX), Z2
+	VMOVUPS (BX), Z3
+	VSUBPS  Z0, Z3, Z3
+	VMULPS  Z2, Z3, Z3
+	VMULPS  Z1, Z3, Z3
+	VADDPS  (AX), Z3, Z3
+	VMOVUPS Z3, (AX)
+	VADDPS  (CX), Z2, Z2
+	VMOVUPS Z2, (CX)
+	VMOVUPS 64(DX), Z2
+	VMOVUPS 64(BX), Z3
+	VSUBPS  Z0, Z3, Z3
+	VMULPS  Z2, Z3, Z3
+	VMULPS  Z1, Z3, Z3
+	VADDPS  64(AX), Z3, Z3
+	VMOVUPS Z3, 64(AX)
+	VADDPS  64(CX), Z2, Z2
+	VMOVUPS Z2, 64(CX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000020, SI
+	JMP     lnBackwardParamsAVX512_block
+
+lnBackwardParamsAVX512_single:
+	TESTQ   SI, SI
+	JZ      lnBackwardParamsAVX512_done
+	VMOVUPS (DX), Z2
+	VMOVUPS (BX), Z3
+	VSUBPS  Z0, Z3, Z3
+	VMULPS  Z2, Z3, Z3
+	VMULPS  Z1, Z3, Z3
+	VADDPS  (AX), Z3, Z3
+	VMOVUPS Z3, (AX)
+	VADDPS  (CX), Z2, Z2
+	VMOVUPS Z2, (CX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     lnBackwardParamsAVX512_single
+
+lnBackwardParamsAVX512_done:
 	VZEROUPPER
 	RET
 

@@ -169,6 +169,36 @@ func packCopyAVX2(dst *float32, src *float32, ld int, k int, w int, valid int, n
 //go:noescape
 func packTransAVX2(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int)
 
+// sumF64AVX2 returns the float64 sum of x (AVX2); n is a multiple of 8.
+//
+//go:noescape
+func sumF64AVX2(x *float32, n int) float64
+
+// sumSqDevF64AVX2 returns the float64 sum of (x - mean)² (AVX2); n is a multiple of 8.
+//
+//go:noescape
+func sumSqDevF64AVX2(x *float32, n int, mean float64) float64
+
+// lnApplyAVX2 sets y = ((x - mean)·rstd)·w + b (AVX2); n is a multiple of 8.
+//
+//go:noescape
+func lnApplyAVX2(y *float32, x *float32, w *float32, b *float32, n int, mean float32, rstd float32)
+
+// lnBackwardSumsAVX2 returns the float64 sums of dy·w and (dy·w)·((x - mean)·rstd), products rounded to float32 first (AVX2); n is a multiple of 8.
+//
+//go:noescape
+func lnBackwardSumsAVX2(dy *float32, w *float32, x *float32, n int, mean float32, rstd float32) (sumG float64, sumGX float64)
+
+// lnBackwardDxAVX2 accumulates dx += rstd·((dy·w - mG) - ((x - mean)·rstd)·mGX) (AVX2); n is a multiple of 8.
+//
+//go:noescape
+func lnBackwardDxAVX2(dx *float32, dy *float32, w *float32, x *float32, n int, mean float32, rstd float32, mG float32, mGX float32)
+
+// lnBackwardParamsAVX2 accumulates dw += (dy·(x - mean))·rstd and db += dy (AVX2); n is a multiple of 8.
+//
+//go:noescape
+func lnBackwardParamsAVX2(dw *float32, db *float32, dy *float32, x *float32, n int, mean float32, rstd float32)
+
 // expAVX512 computes dst = exp(src), about 1 ULP, 0 below -87 (AVX512); n is a multiple of 16.
 //
 //go:noescape
@@ -273,6 +303,36 @@ func packCopyAVX512(dst *float32, src *float32, ld int, k int, w int, valid int,
 //
 //go:noescape
 func packTransAVX512(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int)
+
+// sumF64AVX512 returns the float64 sum of x (AVX512); n is a multiple of 16.
+//
+//go:noescape
+func sumF64AVX512(x *float32, n int) float64
+
+// sumSqDevF64AVX512 returns the float64 sum of (x - mean)² (AVX512); n is a multiple of 16.
+//
+//go:noescape
+func sumSqDevF64AVX512(x *float32, n int, mean float64) float64
+
+// lnApplyAVX512 sets y = ((x - mean)·rstd)·w + b (AVX512); n is a multiple of 16.
+//
+//go:noescape
+func lnApplyAVX512(y *float32, x *float32, w *float32, b *float32, n int, mean float32, rstd float32)
+
+// lnBackwardSumsAVX512 returns the float64 sums of dy·w and (dy·w)·((x - mean)·rstd), products rounded to float32 first (AVX512); n is a multiple of 16.
+//
+//go:noescape
+func lnBackwardSumsAVX512(dy *float32, w *float32, x *float32, n int, mean float32, rstd float32) (sumG float64, sumGX float64)
+
+// lnBackwardDxAVX512 accumulates dx += rstd·((dy·w - mG) - ((x - mean)·rstd)·mGX) (AVX512); n is a multiple of 16.
+//
+//go:noescape
+func lnBackwardDxAVX512(dx *float32, dy *float32, w *float32, x *float32, n int, mean float32, rstd float32, mG float32, mGX float32)
+
+// lnBackwardParamsAVX512 accumulates dw += (dy·(x - mean))·rstd and db += dy (AVX512); n is a multiple of 16.
+//
+//go:noescape
+func lnBackwardParamsAVX512(dw *float32, db *float32, dy *float32, x *float32, n int, mean float32, rstd float32)
 
 // fmaPeakAVX2 runs n iterations of 12 independent AVX2 FMA chains (peak benchmark).
 func fmaPeakAVX2(n int)

@@ -150,3 +150,54 @@ func TestLayerNormBackward(t *testing.T) {
 		}
 	})
 }
+
+// TestLayerNormLevelsAgree compares every level with the generic one on the
+// same inputs. The vector levels sum the row statistics in another order, so
+// mean and rstd may differ by an ULP, which moves y by up to
+// 2u·|w|·rstd·(|mean| + |x - mean|) (+ 2 roundings of y), and dx by up to
+// 4u·rstd·(|dy·w| + |mG| + |xhat·mGX|) (+ 2 roundings); dw and db use
+// neither sum and must agree bit for bit.
+func TestLayerNormLevelsAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(75, 76))
+	const rows, cols = 9, 771
+	x, dy := make([]float32, rows*cols), make([]float32, rows*cols)
+	w, b := make([]float32, cols), make([]float32, cols)
+	fillUniform(r, x, 3)
+	for i := range x {
+		x[i] += 2
+	}
+	fillUniform(r, dy, 1)
+	fillUniform(r, w, 2)
+	fillUniform(r, b, 1)
+	run := func() (y, mean, rstd, dx, dw, db []float32) {
+		y, mean, rstd = make([]float32, rows*cols), make([]float32, rows), make([]float32, rows)
+		LayerNorm(y, mean, rstd, x, w, b, rows, cols, 1e-12)
+		dx, dw, db = make([]float32, rows*cols), make([]float32, cols), make([]float32, cols)
+		LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd, rows, cols)
+		return
+	}
+	start := Level()
+	defer Use(start)
+	Use(LevelGeneric)
+	gy, gmean, grstd, gdx, gdw, gdb := run()
+	forEachLevel(t, func(t *testing.T) {
+		y, _, _, dx, dw, db := run()
+		for i := range y {
+			rw := i / cols
+			m, rs := float64(gmean[rw]), float64(grstd[rw])
+			xm := math.Abs(float64(x[i]) - m)
+			tol := 2*u*math.Abs(float64(w[i%cols]))*rs*(math.Abs(m)+xm) + 2*u*math.Abs(float64(gy[i]))
+			if d := math.Abs(float64(y[i] - gy[i])); d > tol {
+				t.Fatalf("y[%d] = %v, generic %v (|diff| %.3g > %.3g)", i, y[i], gy[i], d, tol)
+			}
+			gw := math.Abs(float64(dy[i] * w[i%cols]))
+			xh := xm * rs
+			tol = 4*u*rs*(gw+2+2*xh) + 2*u*math.Abs(float64(gdx[i])) // |mG|, |mGX| <= max|dy·w| <= 2
+			if d := math.Abs(float64(dx[i] - gdx[i])); d > tol {
+				t.Fatalf("dx[%d] = %v, generic %v (|diff| %.3g > %.3g)", i, dx[i], gdx[i], d, tol)
+			}
+		}
+		sameBits(t, "dw", dw, gdw)
+		sameBits(t, "db", db, gdb)
+	})
+}

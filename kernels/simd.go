@@ -25,6 +25,12 @@ type simdOps struct {
 	add            func(dst, a, b *float32, n int)
 	mul            func(dst, a, b *float32, n int)
 	mulAcc         func(dst, a, b *float32, n int)
+	sumF64         func(x *float32, n int) float64
+	sumSqDevF64    func(x *float32, n int, mean float64) float64
+	lnApply        func(y, x, w, b *float32, n int, mean, rstd float32)
+	lnBackwardSums func(dy, w, x *float32, n int, mean, rstd float32) (sumG, sumGX float64)
+	lnBackwardDx   func(dx, dy, w, x *float32, n int, mean, rstd, mG, mGX float32)
+	lnBackwardPar  func(dw, db, dy, x *float32, n int, mean, rstd float32)
 }
 
 // simd is the current level's primitives, nil at the generic level.
@@ -48,6 +54,8 @@ func useSIMDSlots(o *simdOps) {
 	geluBackwardImpl = geluBackwardSIMD
 	crossEntropyImpl = crossEntropySIMD
 	adamWImpl = adamWSIMD
+	layerNormImpl = layerNormSIMD
+	layerNormBackwardImpl = layerNormBackwardSIMD
 }
 
 // The element-wise rows below dispatch to the vector primitive when one is

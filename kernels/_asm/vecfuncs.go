@@ -19,6 +19,7 @@ func vecFuncs(v isa) {
 	packFunc(v)
 	packCopyFunc(v)
 	packTransFunc(v)
+	layerNormFuncs(v)
 }
 
 func text(v isa, base, sig, doc string) string {

@@ -1,4 +1,4 @@
-//go:build !cuda
+//go:build !cuda || !cgo
 
 package cuda
 
@@ -7,9 +7,9 @@ import (
 	"github.com/distilgo/distilgo/tensor"
 )
 
-// Device is the CUDA device. In this build (without -tags cuda) Open always
-// fails and no Device exists; the methods are here so that callers compile
-// either way.
+// Device is the CUDA device. In this build (without -tags cuda, or without
+// cgo) Open always fails and no Device exists; the methods are here so that
+// callers compile either way.
 type Device struct{}
 
 var _ tensor.Device = (*Device)(nil)

@@ -1,7 +1,7 @@
 // Package cuda is an optional NVIDIA GPU backend: a tensor.Device that runs
 // the ops of a tensor.Tape with cuBLAS and a few CUDA kernels.
 //
-// It is compiled only with the build tag cuda (and cgo); without the tag,
+// It is compiled only with the build tag cuda and cgo; otherwise
 // Open returns ErrNotBuilt and the rest of the engine stays pure Go. With
 // the tag, building needs only a C compiler: the package declares the few
 // C prototypes it uses and opens libcuda.so.1 (from the NVIDIA driver),

@@ -2,8 +2,9 @@ package cuda
 
 import "errors"
 
-// ErrNotBuilt is returned by Open in a binary built without -tags cuda.
-var ErrNotBuilt = errors.New("cuda: built without -tags cuda (rebuild with CGO_ENABLED=1 go build -tags cuda)")
+// ErrNotBuilt is returned by Open in a binary built without -tags cuda (or
+// without cgo).
+var ErrNotBuilt = errors.New("cuda: built without -tags cuda or without cgo (rebuild with CGO_ENABLED=1 go build -tags cuda)")
 
 // Options configure Open.
 type Options struct {

@@ -334,17 +334,20 @@ func TestNoAllocationAfterFirstStep(t *testing.T) {
 // TestTinyModelMatchesCPU but with 6 layers and rows of 768-3072: loss 5e-5
 // relative, the global gradient norm 1e-4, each parameter's norm 1e-3.
 // With TF32 the products round their inputs to 10-bit mantissas (about
-// 5e-4 relative each): loss 5e-3, global norm 2e-2.
+// 5e-4 relative each): loss 5e-3, global norm 2e-2, each norm 5e-2.
 func TestBaseModelMatchesCPU(t *testing.T) {
-	dev := gpu(t)
-	cfg := distilbert.DefaultConfig()
+	dev := device(t)
+	cfg, B, T := distilbert.DefaultConfig(), 8, 128
+	if testDev.emulated { // the same checks at a size the emulator runs quickly
+		cfg, B, T = tinyConfig(), 2, 16
+	}
 	cpu, err := distilbert.New(cfg, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	gm, _ := distilbert.New(cfg, 1)
 	onDevice(dev, gm)
-	in, labels := mlmBatch(rand.New(rand.NewPCG(8, 9)), 8, 128, cfg.VocabSize, 20)
+	in, labels := mlmBatch(rand.New(rand.NewPCG(8, 9)), B, T, cfg.VocabSize, T/6)
 	t0 := time.Now()
 	wl, wg := lossAndGrads(t, nil, cpu, in, labels, 5)
 	tcpu := time.Since(t0)
@@ -365,13 +368,17 @@ func TestBaseModelMatchesCPU(t *testing.T) {
 		gl, gg := lossAndGrads(t, dev, gm, in, labels, 5)
 		tgpu := time.Since(t0)
 		gn, gper := norms(gg)
-		lossTol, normTol, perTol := 5e-5, 1e-4, 1e-3
+		// Per-parameter norms are compared relative to max(own norm,
+		// floor·global norm): the key biases' gradients vanish
+		// mathematically (softmax ignores a shift shared by all keys) and
+		// their norms are rounding noise on both devices.
+		lossTol, normTol, perTol, floor := 5e-5, 1e-4, 1e-3, 1e-3
 		if tf32 {
-			lossTol, normTol, perTol = 5e-3, 2e-2, 5e-2
+			lossTol, normTol, perTol, floor = 5e-3, 2e-2, 5e-2, 1e-2
 		}
 		worst := 0.0
 		for i := range wper {
-			e := math.Abs(gper[i]-wper[i]) / math.Max(wper[i], 1e-30)
+			e := math.Abs(gper[i]-wper[i]) / math.Max(wper[i], floor*wn)
 			worst = math.Max(worst, e)
 			if e > perTol {
 				t.Errorf("TF32=%v: ‖grad %s‖ = %.6g, CPU %.6g", tf32, cpu.Params.Names[i], gper[i], wper[i])

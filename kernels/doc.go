@@ -6,6 +6,19 @@
 // implementations) that serves as the test oracle and as the fallback on
 // machines without the SIMD level a fast kernel needs.
 //
+// Implementation levels (impl.go): "generic" (pure Go, every platform),
+// "avx2" (AVX2+FMA) and "avx512" (AVX-512 F/DQ/BW/VL), the last two written
+// in assembly generated with avo by the module in kernels/_asm
+// (kernels_amd64.s). The best level the CPU supports is chosen at start-up
+// (github.com/klauspost/cpuid/v2); DISTILGO_KERNELS=avx512|avx2|generic
+// forces one, Levels, Level and Use list and switch them (tests run every
+// level), and the purego build tag or a non-amd64 target leaves only generic.
+//
+// SGEMM (gemm_blocked.go, gemm_parallel.go) follows GotoBLAS/BLIS: panels of
+// A and B packed by assembly packers, blocked for L1/L2, and a register-tiled
+// micro-kernel (6×16 on AVX2, 12×32 on AVX-512); large products are split
+// over threads by rows of C, batched products (attention heads) by product.
+//
 // Conventions:
 //   - Shapes and slice lengths are validated in Go before any work runs; a
 //     mismatch is a programmer error and panics with a one-line message that
@@ -13,5 +26,10 @@
 //   - Backward kernels accumulate (+=) into their gradient outputs, so that a
 //     tensor used twice receives the sum of both gradients.
 //   - Work is split over the engine's persistent worker pool (pool.go); small
-//     calls stay on the calling goroutine.
+//     calls stay on the calling goroutine. Kernels do not allocate in steady
+//     state, and ParallelFor may be nested.
+//   - Element-wise kernels give bitwise-identical results at every level
+//     (same IEEE operations in the same order, no FMA); reductions (softmax,
+//     cross-entropy, layer-norm statistics, SGEMM) differ across levels only
+//     by rounding, within the bounds their tests state.
 package kernels

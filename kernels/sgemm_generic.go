@@ -19,16 +19,18 @@ func sgemmBatchedGeneric(transA, transB bool, m, n, k int, alpha float32, a []fl
 }
 
 // gemmKernelGo is the 4×4 micro-kernel of the generic level, under the
-// gemmKernelFunc contract.
+// gemmKernelFunc contract. It walks A and B by offsets and forms pointers
+// only to elements it reads (a pointer past an allocation would be invalid
+// for the garbage collector).
 func gemmKernelGo(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float32, ldc int, alpha, beta float32) {
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
-	ap, bp := a, b
+	ao, bo := 0, 0
 	for p := 0; p < k; p++ {
-		a0 := *ptrAt(ap, 0)
-		a1 := *ptrAt(ap, rsa)
-		a2 := *ptrAt(ap, 2*rsa)
-		a3 := *ptrAt(ap, 3*rsa)
-		b0, b1, b2, b3 := *ptrAt(bp, 0), *ptrAt(bp, 1), *ptrAt(bp, 2), *ptrAt(bp, 3)
+		a0 := *ptrAt(a, ao)
+		a1 := *ptrAt(a, ao+rsa)
+		a2 := *ptrAt(a, ao+2*rsa)
+		a3 := *ptrAt(a, ao+3*rsa)
+		b0, b1, b2, b3 := *ptrAt(b, bo), *ptrAt(b, bo+1), *ptrAt(b, bo+2), *ptrAt(b, bo+3)
 		c00 += a0 * b0
 		c01 += a0 * b1
 		c02 += a0 * b2
@@ -45,14 +47,13 @@ func gemmKernelGo(k int, a *float32, rsa, csa int, b *float32, rsb int, c *float
 		c31 += a3 * b1
 		c32 += a3 * b2
 		c33 += a3 * b3
-		ap = ptrAt(ap, csa)
-		bp = ptrAt(bp, rsb)
+		ao += csa
+		bo += rsb
 	}
 	acc := [4][4]float32{{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23}, {c30, c31, c32, c33}}
 	for i := range acc {
-		row := ptrAt(c, i*ldc)
 		for j, v := range acc[i] {
-			d := ptrAt(row, j)
+			d := ptrAt(c, i*ldc+j)
 			if beta == 0 {
 				*d = alpha * v
 			} else {

@@ -18,7 +18,9 @@ trap 'rm -f "$out"' EXIT
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(uname -m) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') ; $(nproc) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out"
 $GO build -o /tmp/distilgo-kernels-bench ./bench/kernels
 for t in $THREADS; do
-	/tmp/distilgo-kernels-bench -threads "$t" ${CASES:+-cases "$CASES"} | tee -a "$out"
+	/tmp/distilgo-kernels-bench -threads "$t" -impl distilgo ${CASES:+-cases "$CASES"} | tee -a "$out"
+	# gonum runs at a few GFLOP/s: one timed call per case.
+	/tmp/distilgo-kernels-bench -threads "$t" -impl gonum -reps 1 -mintime 1ms ${CASES:+-cases "$CASES"} | grep -v '^#' | tee -a "$out"
 	OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t $PYTHON bench/kernels/numpy_gemm.py "$t" ${CASES:+"$CASES"} | tee -a "$out"
 done
 echo

@@ -46,13 +46,16 @@ var cases = []gemmCase{
 func main() {
 	threadsFlag := flag.String("threads", "1,2", "comma-separated thread counts")
 	implFlag := flag.String("impl", "distilgo,gonum", "comma-separated implementations: distilgo, gonum")
-	levelsFlag := flag.String("levels", "", "distilgo levels (default: all supported)")
+	levelsFlag := flag.String("levels", "", "distilgo levels (default: all supported but generic)")
 	reps := flag.Int("reps", 5, "timed repetitions per case (the median is reported)")
 	minTime := flag.Duration("mintime", 300*time.Millisecond, "minimum time per case")
 	only := flag.String("cases", "", "comma-separated case names to run (default all)")
 	flag.Parse()
 
 	levels := kernels.Levels()
+	if len(levels) > 1 {
+		levels = levels[:len(levels)-1] // generic is far too slow at these sizes
+	}
 	if *levelsFlag != "" {
 		levels = strings.Split(*levelsFlag, ",")
 	}

@@ -80,7 +80,14 @@ func (e *encoder) run(text string) {
 		if c < utf8.RuneSelf {
 			switch ct.asciiKind[c] {
 			case acLetter:
-				e.pushByte(ct.asciiOut[c], i)
+				// The run of ASCII word bytes that starts here, in one go.
+				j := i + 1
+				for j < len(text) && text[j] < utf8.RuneSelf && ct.asciiKind[text[j]] == acLetter && !t.addedFirst[text[j]] {
+					j++
+				}
+				e.pushASCII(text[i:j], i, &ct.asciiOut)
+				i = j
+				continue
 			case acSpace:
 				e.flush()
 			case acPunct:
@@ -144,6 +151,23 @@ func (e *encoder) general(r rune, start, end int) {
 	if rule.kind == kindCJK {
 		e.flush()
 	}
+}
+
+// pushASCII appends a run of ASCII word bytes starting at pos, mapped
+// through out (lowercasing).
+func (e *encoder) pushASCII(run string, pos int, out *[128]byte) {
+	w := e.word
+	for k := 0; k < len(run); k++ {
+		w = append(w, out[run[k]])
+	}
+	e.word = w
+	if e.offsets {
+		for k := range len(run) {
+			e.wst = append(e.wst, int32(pos+k))
+			e.wen = append(e.wen, int32(pos+k+1))
+		}
+	}
+	e.wchars += len(run)
 }
 
 func (e *encoder) pushByte(b byte, pos int) {

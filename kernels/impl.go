@@ -20,6 +20,8 @@ const (
 )
 
 // EnvLevel is the environment variable that forces an implementation level.
+// An unknown value, or a level the CPU lacks, stops the program at start-up
+// with a panic that names the variable and the supported levels.
 const EnvLevel = "DISTILGO_KERNELS"
 
 // impl is one level's set of kernel implementations.

@@ -2,7 +2,7 @@
 //
 // Run from this directory (make generate does):
 //
-//	go run . -out ../kernels_amd64.s -stubs ../kernels_amd64_stubs.go -pkg kernels
+//	go run . -out ../kernels_amd64.s -stubs ../kernels_stubs_amd64.go -pkg kernels
 //
 // The output is deterministic: the same generator yields the same bytes, so
 // CI regenerates and fails on any difference from the committed files.

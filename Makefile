@@ -30,14 +30,19 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt -l:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-## generate: regenerate the avo assembly in kernels/ (needs the module proxy).
+## generate: regenerate the avo assembly in kernels/ (avo comes from the
+## module proxy; the generator is its own module in kernels/_asm).
 generate:
-	@if [ -f kernels/_asm/go.mod ]; then cd kernels/_asm && $(GO) generate ./...; fi
+	cd kernels/_asm && $(GO) run . -out ../kernels_amd64.s -stubs ../kernels_stubs_amd64.go -pkg kernels
 
 ## generate-check: fail if regenerating changes any committed file.
 generate-check: generate
-	@git diff --exit-code -- kernels/ || (echo "make generate changed committed files"; exit 1)
+	@git diff --exit-code -- kernels/kernels_amd64.s kernels/kernels_stubs_amd64.go || (echo "make generate changed committed files: commit the generator and its output together"; exit 1)
 
-## golden: regenerate golden test data (needs Debian's python3-torch and node).
+## golden: regenerate golden test data (never run by CI). Needs Debian's
+## python3-torch and python3-numpy (the system interpreter), and node/npm.
+PYTHON ?= /usr/bin/python3
 golden:
-	@echo "golden generators are added by each package; see tools/"
+	$(PYTHON) tools/golden/gen_all.py
+	$(PYTHON) tools/dataset/group_texts_golden.py dataset/testdata/group_texts.json
+	@echo "tokenizer goldens: see tools/tokenizer (npm)"

@@ -175,10 +175,10 @@ func TestTinyModelLogitsMatchCPU(t *testing.T) {
 // trainer.AdamW does.
 type span struct {
 	lo, hi int
-	wd     float32
+	wd     float64
 }
 
-func decaySpans(m *distilbert.ForMaskedLM, wd float32) []span {
+func decaySpans(m *distilbert.ForMaskedLM, wd float64) []span {
 	var s []span
 	for i, name := range m.Params.Names {
 		lo := m.Params.Offsets[i]
@@ -199,7 +199,7 @@ func decaySpans(m *distilbert.ForMaskedLM, wd float32) []span {
 // trainRun trains m for steps on the batches in turn with AdamW (lr,
 // weight decay 0.01, no clipping) on dev (nil: CPU) and returns the loss of
 // every step.
-func trainRun(t testing.TB, dev *Device, m *distilbert.ForMaskedLM, batches []distilbert.Input, labels [][]int32, steps int, lr float32) []float64 {
+func trainRun(t testing.TB, dev *Device, m *distilbert.ForMaskedLM, batches []distilbert.Input, labels [][]int32, steps int, lr float64) []float64 {
 	ps := m.Params
 	mom, vel := make([]float32, ps.Len()), make([]float32, ps.Len())
 	if dev != nil {

@@ -4,7 +4,11 @@ import "math"
 
 // AdamWParams are the hyper-parameters of one AdamW step.
 type AdamWParams struct {
-	LR, Beta1, Beta2, Eps, WeightDecay float32
+	// Hyper-parameters are float64, as PyTorch keeps them (Python floats):
+	// derived scalars such as 1-beta2 and 1-lr*wd are formed in float64 and
+	// rounded to float32 once, as torch does when it applies them to float32
+	// tensors (1-float32(0.999) would be off by 1.3e-5 relative).
+	LR, Beta1, Beta2, Eps, WeightDecay float64
 	Step                               int // 1-based step count, for bias correction
 }
 
@@ -41,12 +45,12 @@ type adamArgs struct {
 var adamJobs argPool[job[adamArgs]]
 
 func adamConsts(hp AdamWParams) [8]float32 {
-	bc1 := 1 - math.Pow(float64(hp.Beta1), float64(hp.Step))
-	bc2 := 1 - math.Pow(float64(hp.Beta2), float64(hp.Step))
-	stepSize := float32(float64(hp.LR) / bc1)
+	bc1 := 1 - math.Pow(hp.Beta1, float64(hp.Step))
+	bc2 := 1 - math.Pow(hp.Beta2, float64(hp.Step))
+	stepSize := float32(hp.LR / bc1)
 	bc2Sqrt := float32(math.Sqrt(bc2))
-	decay := 1 - hp.LR*hp.WeightDecay
-	return [8]float32{decay, hp.Beta1, 1 - hp.Beta1, hp.Beta2, 1 - hp.Beta2, bc2Sqrt, hp.Eps, stepSize}
+	decay := float32(1 - hp.LR*hp.WeightDecay)
+	return [8]float32{decay, float32(hp.Beta1), float32(1 - hp.Beta1), float32(hp.Beta2), float32(1 - hp.Beta2), bc2Sqrt, float32(hp.Eps), stepSize}
 }
 
 func adamWGeneric(p, g, m, v []float32, hp AdamWParams) {

@@ -78,11 +78,11 @@ func (o *AdamW) Step(lr float64) {
 			wd = o.Config.WeightDecay
 		}
 		kernels.AdamW(ps.Data[s.lo:s.hi], ps.Grad[s.lo:s.hi], o.M[s.lo:s.hi], o.V[s.lo:s.hi], kernels.AdamWParams{
-			LR:          float32(lr),
-			Beta1:       float32(o.Config.Beta1),
-			Beta2:       float32(o.Config.Beta2),
-			Eps:         float32(o.Config.Eps),
-			WeightDecay: float32(wd),
+			LR:          lr,
+			Beta1:       o.Config.Beta1,
+			Beta2:       o.Config.Beta2,
+			Eps:         o.Config.Eps,
+			WeightDecay: wd,
 			Step:        o.Steps,
 		})
 	}

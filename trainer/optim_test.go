@@ -107,11 +107,15 @@ func TestAdamWDecayOnlyWhereDue(t *testing.T) {
 // 1-beta2 = 0.001 to float32; kernels' 1-float32(0.999) = 0.99998713e-3 is
 // 1.3e-5 smaller, a difference that belongs to package kernels and that the
 // PyTorch golden test bounds.)
+// adamWRef is torch.optim.AdamW on float32 tensors, in float64: the Python
+// float hyper-parameters multiply float32 tensors as float32 scalars
+// (beta, 1-beta formed in double first), and the bias corrections are
+// formed in double from the exact betas.
 func adamWRef(p, g, m, v []float64, lr, b1, b2, eps, wd float64, step int) {
 	b1f, b2f := float64(float32(b1)), float64(float32(b2))
-	c1, c2 := float64(1-float32(b1)), float64(1-float32(b2))
-	bc1 := 1 - math.Pow(b1f, float64(step))
-	bc2 := 1 - math.Pow(b2f, float64(step))
+	c1, c2 := float64(float32(1-b1)), float64(float32(1-b2))
+	bc1 := 1 - math.Pow(b1, float64(step))
+	bc2 := 1 - math.Pow(b2, float64(step))
 	for i := range p {
 		p[i] *= 1 - lr*wd
 		m[i] = b1f*m[i] + c1*g[i]
@@ -157,8 +161,7 @@ func TestAdamWMatchesFloat64Reference(t *testing.T) {
 			if NoDecay(name) {
 				wd = 0
 			}
-			// The reference uses the float32-rounded lr, as the kernel does.
-			adamWRef(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], float64(float32(lr)), 0.9, 0.999, float64(float32(1e-8)), float64(float32(wd)), step+1)
+			adamWRef(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], lr, 0.9, 0.999, float64(float32(1e-8)), wd, step+1)
 		}
 	}
 	if opt.Steps != 8 {

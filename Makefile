@@ -45,4 +45,6 @@ PYTHON ?= /usr/bin/python3
 golden:
 	$(PYTHON) tools/golden/gen_all.py
 	$(PYTHON) tools/dataset/group_texts_golden.py dataset/testdata/group_texts.json
-	@echo "tokenizer goldens: see tools/tokenizer (npm)"
+	npm --prefix tools/tokenizer ci
+	node tools/tokenizer/gen_tables.js && gofmt -w tokenizer/unicode_tables.go
+	node tools/tokenizer/gen_golden.js

@@ -36,7 +36,7 @@ func (tp *Tape) Attention(q, k, v *Tensor, B, T, NH int, scale float32, mask []f
 	var seed, offset uint64
 	if dropout > 0 {
 		seed, offset = tp.seed, tp.offset
-		w = tp.pooled(probs)
+		w = tp.pooledDirty(probs)
 		tp.dev.DropoutMask(w, dropout, seed, offset)
 		tp.dev.Mul(w, probs, w)
 		tp.offset += uint64(probs.Size())
@@ -70,16 +70,18 @@ func (tp *Tape) attentionBackward(nd *node) {
 	// The weights as used in the forward pass (probs times the dropout mask).
 	w, mask := probs, (*Tensor)(nil)
 	if dropout > 0 {
-		mask = tp.pooled(probs)
+		mask = tp.pooledDirty(probs)
 		tp.dev.DropoutMask(mask, dropout, nd.seed, uint64(nd.i[3]))
-		w = tp.pooled(probs)
+		w = tp.pooledDirty(probs)
 		tp.dev.Mul(w, probs, mask)
 	}
+	// Each batch b's calls write rows b*T.. of every head's columns, so a new
+	// gradient is overwritten whole (beta 0) by the loop.
 	if req(v) { // dv_bh += w_bhᵀ · dout_bh
-		dv := tp.grad(v)
+		dv, beta := tp.gradBeta(v)
 		for b := 0; b < B; b++ {
 			tp.dev.GemmStrided(true, false, NH, T, HS, T, 1,
-				w, b*NH*T*T, T, T*T, dout, b*T*C, C, HS, 1, dv, b*T*C, C, HS)
+				w, b*NH*T*T, T, T*T, dout, b*T*C, C, HS, beta, dv, b*T*C, C, HS)
 		}
 	}
 	if w != probs {
@@ -92,7 +94,7 @@ func (tp *Tape) attentionBackward(nd *node) {
 		return
 	}
 	// dw_bh = dout_bh · v_bhᵀ, then through dropout and softmax → dscores.
-	dw := tp.pooled(probs)
+	dw := tp.pooledDirty(probs) // overwritten by the beta-0 products
 	for b := 0; b < B; b++ {
 		tp.dev.GemmStrided(false, true, NH, T, T, HS, 1,
 			dout, b*T*C, C, HS, v, b*T*C, C, HS, 0, dw, b*NH*T*T, T, T*T)
@@ -106,17 +108,17 @@ func (tp *Tape) attentionBackward(nd *node) {
 	tp.release(dw)
 	// scores = q·kᵀ: dq_bh += ds_bh · k_bh ; dk_bh += ds_bhᵀ · q_bh.
 	if req(q) {
-		dq := tp.grad(q)
+		dq, beta := tp.gradBeta(q)
 		for b := 0; b < B; b++ {
 			tp.dev.GemmStrided(false, false, NH, T, HS, T, 1,
-				ds, b*NH*T*T, T, T*T, k, b*T*C, C, HS, 1, dq, b*T*C, C, HS)
+				ds, b*NH*T*T, T, T*T, k, b*T*C, C, HS, beta, dq, b*T*C, C, HS)
 		}
 	}
 	if req(k) {
-		dk := tp.grad(k)
+		dk, beta := tp.gradBeta(k)
 		for b := 0; b < B; b++ {
 			tp.dev.GemmStrided(true, false, NH, T, HS, T, 1,
-				ds, b*NH*T*T, T, T*T, q, b*T*C, C, HS, 1, dk, b*T*C, C, HS)
+				ds, b*NH*T*T, T, T*T, q, b*T*C, C, HS, beta, dk, b*T*C, C, HS)
 		}
 	}
 	tp.release(ds)

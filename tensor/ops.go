@@ -111,19 +111,19 @@ func (tp *Tape) matMulBackward(nd *node) {
 	batch, m, n, k := nd.i[0], nd.i[1], nd.i[2], nd.i[3]
 	dc := nd.out.Grad
 	if req(nd.a) {
-		da := tp.grad(nd.a)
+		da, beta := tp.gradBeta(nd.a)
 		if !nd.tA { // dA (M×K) += dC · op(B)ᵀ
-			tp.dev.Gemm(false, !nd.tB, batch, m, k, n, 1, dc, nd.b, 1, da)
+			tp.dev.Gemm(false, !nd.tB, batch, m, k, n, 1, dc, nd.b, beta, da)
 		} else { // dA (K×M) += op(B) · dCᵀ
-			tp.dev.Gemm(nd.tB, true, batch, k, m, n, 1, nd.b, dc, 1, da)
+			tp.dev.Gemm(nd.tB, true, batch, k, m, n, 1, nd.b, dc, beta, da)
 		}
 	}
 	if req(nd.b) {
-		db := tp.grad(nd.b)
+		db, beta := tp.gradBeta(nd.b)
 		if !nd.tB { // dB (K×N) += op(A)ᵀ · dC
-			tp.dev.Gemm(!nd.tA, false, batch, k, n, m, 1, nd.a, dc, 1, db)
+			tp.dev.Gemm(!nd.tA, false, batch, k, n, m, 1, nd.a, dc, beta, db)
 		} else { // dB (N×K) += dCᵀ · op(A)
-			tp.dev.Gemm(true, nd.tA, batch, n, k, m, 1, dc, nd.a, 1, db)
+			tp.dev.Gemm(true, nd.tA, batch, n, k, m, 1, dc, nd.a, beta, db)
 		}
 	}
 }
@@ -142,13 +142,11 @@ func (tp *Tape) Linear(x, w, b *Tensor) *Tensor {
 	var shape [MaxRank]int
 	copy(shape[:], x.Shape())
 	shape[x.rank-1] = o
-	out := tp.alloc(true, shape[:x.rank]...)
-	beta := float32(0)
+	out := tp.alloc(false, shape[:x.rank]...)
+	tp.dev.Gemm(false, true, 1, rows, o, in, 1, x, w, 0, out)
 	if b != nil {
 		tp.dev.AddRowVector(out, b, rows, o)
-		beta = 1
 	}
-	tp.dev.Gemm(false, true, 1, rows, o, in, 1, x, w, beta, out)
 	tp.record(node{op: opLinear, out: out, a: x, b: w, c: b, i: [5]int{rows, o, in}})
 	return out
 }
@@ -157,10 +155,12 @@ func (tp *Tape) linearBackward(nd *node) {
 	rows, o, in := nd.i[0], nd.i[1], nd.i[2]
 	dy := nd.out.Grad
 	if req(nd.a) { // dx (rows×in) += dy (rows×out) · w (out×in)
-		tp.dev.Gemm(false, false, 1, rows, in, o, 1, dy, nd.b, 1, tp.grad(nd.a))
+		dx, beta := tp.gradBeta(nd.a)
+		tp.dev.Gemm(false, false, 1, rows, in, o, 1, dy, nd.b, beta, dx)
 	}
 	if req(nd.b) { // dw (out×in) += dyᵀ · x
-		tp.dev.Gemm(true, false, 1, o, in, rows, 1, dy, nd.a, 1, tp.grad(nd.b))
+		dw, beta := tp.gradBeta(nd.b)
+		tp.dev.Gemm(true, false, 1, o, in, rows, 1, dy, nd.a, beta, dw)
 	}
 	if req(nd.c) {
 		tp.dev.SumRows(tp.grad(nd.c), dy, rows, o)
@@ -363,7 +363,7 @@ func (tp *Tape) Dropout(x *Tensor, p float32) *Tensor {
 	// The mask is generated into a gradient-pool buffer, used, and given
 	// back; backward regenerates it from the same stream position instead
 	// of keeping it.
-	mask := tp.pooled(x)
+	mask := tp.pooledDirty(x)
 	tp.dev.DropoutMask(mask, p, tp.seed, tp.offset)
 	out := tp.alloc(false, x.Shape()...)
 	tp.dev.Mul(out, x, mask)
@@ -518,7 +518,7 @@ func (tp *Tape) backward(nd *node) {
 	case opGelu:
 		tp.dev.GeluBackward(tp.grad(nd.a), nd.a, dy)
 	case opDropout:
-		mask := tp.pooled(nd.a)
+		mask := tp.pooledDirty(nd.a)
 		tp.dev.DropoutMask(mask, nd.f, nd.seed, uint64(nd.i[0]))
 		tp.dev.MulAcc(tp.grad(nd.a), dy, mask)
 		tp.release(mask)

@@ -89,9 +89,39 @@ func (tp *Tape) release(g *Tensor) {
 	}
 }
 
+// pooledDirty is pooled without clearing: for scratch that is overwritten
+// whole before it is read.
+func (tp *Tape) pooledDirty(t *Tensor) *Tensor {
+	g := tp.arena.tensor()
+	g.dims, g.rank = t.dims, t.rank
+	g.Data = tp.floatsFromFreeDirty(g.Size())
+	g.Grad, g.requiresGrad = nil, false
+	return g
+}
+
+// gradBeta returns t's gradient for an op that is about to add a product
+// into it, and the beta to add with: 1 when the gradient already exists, 0
+// when it is new, in which case its buffer is not cleared first and the op
+// must overwrite every element (a GEMM with beta 0 does).
+func (tp *Tape) gradBeta(t *Tensor) (*Tensor, float32) {
+	if t.Grad != nil {
+		return t.Grad, 1
+	}
+	g := tp.pooledDirty(t)
+	t.Grad = g
+	return g, 0
+}
+
 // floatsFromFree returns a zeroed buffer of n from the free list (the
 // smallest that fits) or, if none fits, from the arena.
 func (tp *Tape) floatsFromFree(n int) []float32 {
+	b := tp.floatsFromFreeDirty(n)
+	clear(b)
+	return b
+}
+
+// floatsFromFreeDirty is floatsFromFree without the clearing.
+func (tp *Tape) floatsFromFreeDirty(n int) []float32 {
 	best := -1
 	for i, b := range tp.free {
 		if cap(b) >= n && (best < 0 || cap(b) < cap(tp.free[best])) {
@@ -99,14 +129,13 @@ func (tp *Tape) floatsFromFree(n int) []float32 {
 		}
 	}
 	if best < 0 {
-		return tp.arena.floats(n, true)
+		return tp.arena.floats(n, false)
 	}
 	b := tp.free[best][:n]
 	last := len(tp.free) - 1
 	tp.free[best] = tp.free[last]
 	tp.free[last] = nil
 	tp.free = tp.free[:last]
-	clear(b)
 	return b
 }
 

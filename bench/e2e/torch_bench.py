@@ -41,6 +41,16 @@ def main():
     torch.manual_seed(1)
     cfg = ref.Config()
     model = ref.DistilBertForMaskedLM(cfg)
+    # transformers' _init_weights (as distilbert.New): N(0, 0.02^2) weights,
+    # zero biases, LayerNorm 1/0, so both engines start at loss ~ln(V).
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "LayerNorm" in name or "layer_norm" in name:
+                p.fill_(1.0 if name.endswith("weight") else 0.0)
+            elif name.endswith("bias"):
+                p.zero_()
+            else:
+                p.normal_(0.0, cfg.initializer_range)
     g = torch.Generator().manual_seed(7)
     B, T = a.batch, a.seq
     ids = torch.randint(1000, cfg.vocab_size, (B, T), generator=g)

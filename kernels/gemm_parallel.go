@@ -61,6 +61,10 @@ func (x *gemmArgs) runRange(lo, hi int) {
 
 // sgemm is the level's Sgemm: validated operands, m, n > 0.
 func (g *gemmConfig) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if useSmallMNT(transA, transB, m, k) {
+		sgemmSmallMNT(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	threads := Threads()
 	if threads == 1 || 2*m*n*k < gemmParallelMinFlops {
 		w := g.getWork()

@@ -8,10 +8,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/distilgo/distilgo/internal/atomicfile"
 )
 
 // TransformersVersion is written as "transformers_version" by Config.Save:
@@ -414,36 +415,6 @@ func (c Config) Save(path string) error {
 }
 
 // writeConfigFile writes data to path atomically with mode 0644.
-func writeConfigFile(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync() // best effort: not every platform can fsync a directory
-		d.Close()
-	}
-	return nil
+func writeConfigFile(path string, data []byte) error {
+	return atomicfile.WriteBytes(path, 0o644, data)
 }

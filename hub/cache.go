@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/distilgo/distilgo/internal/atomicfile"
 )
 
 // The cache layout of huggingface_hub (file_download.py), which this package
@@ -171,50 +173,17 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory, fsync and rename, so a reader never sees a partial file.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// writeFileAtomic writes data to path atomically (package atomicfile),
+// creating its directory first.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	syncDir(dir)
-	return nil
+	return atomicfile.WriteBytes(path, 0o644, data)
 }
 
-// syncDir makes a rename in dir durable. Not every platform can fsync a
-// directory (Windows cannot); the rename is still atomic there.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}
+// syncDir makes a rename in dir durable (best effort).
+func syncDir(dir string) { atomicfile.SyncDir(dir) }
 
 func randomSuffix() string {
 	var b [8]byte

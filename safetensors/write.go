@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/distilgo/distilgo/internal/atomicfile"
 )
 
 // Tensor is a float32 tensor to write. Data holds the elements in row-major
@@ -222,42 +222,8 @@ func writeAtomic(path string, items []item, meta map[string]string) error {
 	return nil
 }
 
-// writeFileAtomic creates path with the content fill writes, atomically:
-// it writes to a temporary file in the same directory, fsyncs it, renames it
-// to path and fsyncs the directory. On any error the temporary file is
-// removed and path is left as it was. The file gets mode 0644.
-func writeFileAtomic(path string, fill func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = fill(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename itself durable. Some platforms cannot fsync a
-	// directory; the data is safe in that case anyway.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+// writeFileAtomic creates path with the content fill writes, atomically and
+// with mode 0644 (package atomicfile): on any error path is left as it was.
+func writeFileAtomic(path string, fill func(io.Writer) error) error {
+	return atomicfile.Write(path, 0o644, fill)
 }

@@ -1,48 +1,15 @@
 package trainer
 
-import (
-	"os"
-	"path/filepath"
-)
+import "github.com/distilgo/distilgo/internal/atomicfile"
 
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory that is synced and then renamed over path, so that a reader
-// sees the old file or the complete new one, never a part.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
+// writeFileAtomic writes data to path atomically (package atomicfile), mode
+// 0644 so the output can be shared like transformers' own files.
+func writeFileAtomic(path string, data []byte) error {
+	return atomicfile.WriteBytes(path, 0o644, data)
 }
 
-// syncDir makes renames inside dir durable. Some systems cannot sync a
-// directory; that is not an error.
+// syncDir makes renames inside dir durable (best effort).
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	d.Sync()
-	return d.Close()
+	atomicfile.SyncDir(dir)
+	return nil
 }

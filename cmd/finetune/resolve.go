@@ -11,6 +11,7 @@ import (
 
 	"github.com/distilgo/distilgo/distilbert"
 	"github.com/distilgo/distilgo/hub"
+	"github.com/distilgo/distilgo/internal/atomicfile"
 	"github.com/distilgo/distilgo/tokenizer"
 )
 
@@ -202,27 +203,7 @@ func writeTokenizerFiles(dir string, src tokenizerSource) error {
 	return nil
 }
 
-// writeFileAtomic writes data to path via a synced temporary file renamed
-// into place.
-func writeFileAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+// writeFileAtomic writes data to path atomically (package atomicfile).
+func writeFileAtomic(path string, data []byte) error {
+	return atomicfile.WriteBytes(path, 0o644, data)
 }

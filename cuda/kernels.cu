@@ -303,7 +303,7 @@ extern "C" __global__ void k_layernorm_bwd(const LayerNormBwdArgs a) {
 	}
 }
 
-// ---- dropout: tensor/rng.go's mix64 and uniform32, bit for bit ----
+// ---- dropout: tensor/rng.go's stream, bit for bit ----
 
 __device__ __forceinline__ unsigned long long mix64(unsigned long long z) {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -311,11 +311,15 @@ __device__ __forceinline__ unsigned long long mix64(unsigned long long z) {
 	return z ^ (z >> 31);
 }
 
+// Position c uses SplitMix64 output c/2 of the stream keyed by mix64(seed):
+// its high half for even c, low half for odd c (tensor/rng.go).
 extern "C" __global__ void k_dropout(const DropoutArgs a) {
 	float* mask = (float*)a.mask;
+	unsigned long long key = mix64(a.seed);
 	for (long long i = gtid(); i < a.n; i += gstride()) {
 		unsigned long long ctr = a.offset + (unsigned long long)i;
-		unsigned int u = (unsigned int)(mix64(a.seed ^ mix64(ctr + 0x9e3779b97f4a7c15ULL)) >> 32);
+		unsigned long long w = mix64(key + ((ctr >> 1) + 1ULL) * 0x9e3779b97f4a7c15ULL);
+		unsigned int u = (ctr & 1ULL) ? (unsigned int)w : (unsigned int)(w >> 32);
 		mask[i] = u >= a.thr ? a.keep : 0.0f;
 	}
 }

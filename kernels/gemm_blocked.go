@@ -106,11 +106,24 @@ type gemmWork struct {
 	tile []float32 // mr×nr scratch tile for edges
 }
 
-var gemmWorkPool sync.Pool
+// gemmWorkFree keeps idle workspaces. Not a sync.Pool: that is emptied by
+// every garbage collection, and the ~1 MB buffers would then be allocated
+// again as garbage by the next products. Their number is bounded by the
+// products running at once (threads, plus nesting).
+var gemmWorkFree struct {
+	sync.Mutex
+	ws []*gemmWork
+}
 
 // getWork returns a workspace big enough for g.
 func (g *gemmConfig) getWork() *gemmWork {
-	w, _ := gemmWorkPool.Get().(*gemmWork)
+	var w *gemmWork
+	gemmWorkFree.Lock()
+	if n := len(gemmWorkFree.ws); n > 0 {
+		w = gemmWorkFree.ws[n-1]
+		gemmWorkFree.ws = gemmWorkFree.ws[:n-1]
+	}
+	gemmWorkFree.Unlock()
 	if w == nil {
 		w = new(gemmWork)
 	}
@@ -130,7 +143,11 @@ func (g *gemmConfig) getWork() *gemmWork {
 	return w
 }
 
-func putWork(w *gemmWork) { gemmWorkPool.Put(w) }
+func putWork(w *gemmWork) {
+	gemmWorkFree.Lock()
+	gemmWorkFree.ws = append(gemmWorkFree.ws, w)
+	gemmWorkFree.Unlock()
+}
 
 const packSlack = 64
 

@@ -15,7 +15,7 @@ var (
 		ops: &simdOps{
 			lanes: 8, exp: expAVX2,
 			smScaleMax: smScaleMaxAVX2, smScaleMaskMax: smScaleMaskMaxAVX2, smExpSum: smExpSumAVX2,
-			dot: dotAVX2, smBackward: smBackwardAVX2, smBackwardMask: smBackwardMaskAVX2, scale: scaleAVX2,
+			dot: dotAVX2, dot4: dot4AVX2, smBackward: smBackwardAVX2, smBackwardMask: smBackwardMaskAVX2, scale: scaleAVX2,
 			max: maxAVX2, expSum: expSumAVX2, expScale: expScaleAVX2,
 			gelu: geluAVX2, geluBackward: geluBackwardAVX2, adamW: adamWAVX2,
 			axpy: axpyAVX2, add: addAVX2, mul: mulAVX2, mulAcc: mulAccAVX2,

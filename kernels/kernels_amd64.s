@@ -7445,6 +7445,98 @@ lnBackwardParamsAVX2_done:
 	VZEROUPPER
 	RET
 
+// func dot4AVX2(x0 *float32, x1 *float32, x2 *float32, x3 *float32, y *float32, n int, out *[4]float32)
+// Requires: AVX, FMA3
+TEXT ·dot4AVX2(SB), NOSPLIT, $0-56
+	MOVQ   x0+0(FP), AX
+	MOVQ   x1+8(FP), CX
+	MOVQ   x2+16(FP), DX
+	MOVQ   x3+24(FP), BX
+	MOVQ   y+32(FP), SI
+	MOVQ   n+40(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+dot4AVX2_block:
+	CMPQ        DI, $0x00000010
+	JL          dot4AVX2_single
+	VMOVUPS     (SI), Y8
+	VFMADD231PS (AX), Y8, Y0
+	VFMADD231PS (CX), Y8, Y1
+	VFMADD231PS (DX), Y8, Y2
+	VFMADD231PS (BX), Y8, Y3
+	VMOVUPS     32(SI), Y8
+	VFMADD231PS 32(AX), Y8, Y4
+	VFMADD231PS 32(CX), Y8, Y5
+	VFMADD231PS 32(DX), Y8, Y6
+	VFMADD231PS 32(BX), Y8, Y7
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, DI
+	JMP         dot4AVX2_block
+
+dot4AVX2_single:
+	TESTQ       DI, DI
+	JZ          dot4AVX2_done
+	VMOVUPS     (SI), Y8
+	VFMADD231PS (AX), Y8, Y0
+	VFMADD231PS (CX), Y8, Y1
+	VFMADD231PS (DX), Y8, Y2
+	VFMADD231PS (BX), Y8, Y3
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x00000008, DI
+	JMP         dot4AVX2_single
+
+dot4AVX2_done:
+	MOVQ         out+48(FP), AX
+	VADDPS       Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VMOVHLPS     X0, X0, X4
+	VADDPS       X4, X0, X0
+	VMOVSHDUP    X0, X4
+	VADDPS       X4, X0, X0
+	VMOVSS       X0, (AX)
+	VADDPS       Y5, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, 4(AX)
+	VADDPS       Y6, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, 8(AX)
+	VADDPS       Y7, Y3, Y3
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, 12(AX)
+	VZEROUPPER
+	RET
+
 // func expAVX512(dst *float32, src *float32, n int)
 // Requires: AVX, AVX512F
 TEXT ·expAVX512(SB), NOSPLIT, $0-24

@@ -199,6 +199,11 @@ func lnBackwardDxAVX2(dx *float32, dy *float32, w *float32, x *float32, n int, m
 //go:noescape
 func lnBackwardParamsAVX2(dw *float32, db *float32, dy *float32, x *float32, n int, mean float32, rstd float32)
 
+// dot4AVX2 sets out[i] = sum(x_i*y) for four rows, accumulated in float32 (AVX2); n is a multiple of 8.
+//
+//go:noescape
+func dot4AVX2(x0 *float32, x1 *float32, x2 *float32, x3 *float32, y *float32, n int, out *[4]float32)
+
 // expAVX512 computes dst = exp(src), about 1 ULP, 0 below -87 (AVX512); n is a multiple of 16.
 //
 //go:noescape

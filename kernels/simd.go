@@ -12,6 +12,7 @@ type simdOps struct {
 	smScaleMaskMax func(y, x, mask *float32, n int, scale float32) float32
 	smExpSum       func(y *float32, n int, mx float32) float32
 	dot            func(x, y *float32, n int) float32
+	dot4           func(x0, x1, x2, x3, y *float32, n int, out *[4]float32) // nil: use dot
 	smBackward     func(d, y, dy *float32, n int, scale, dot float32)
 	smBackwardMask func(d, y, dy, mask *float32, n int, scale, dot float32)
 	scale          func(x *float32, n int, s float32)

@@ -20,6 +20,33 @@ func vecFuncs(v isa) {
 	packCopyFunc(v)
 	packTransFunc(v)
 	layerNormFuncs(v)
+	if v.name == avx2.name {
+		dot4Func(v) // small-M SGEMM; the AVX-512 level keeps dot (see gemm_smallm.go)
+	}
+}
+
+// dot4Func emits dot4: four rows x_i dotted with one row y, loading each
+// vector of y once for four FMAs (dot would load it four times: the
+// small-M SGEMM path is bound by loads, not FMAs).
+func dot4Func(v isa) {
+	name := text(v, "dot4", "func(x0, x1, x2, x3, y *float32, n int, out *[4]float32)", "sets out[i] = sum(x_i*y) for four rows, accumulated in float32")
+	xs := []reg.GPVirtual{ptr("x0"), ptr("x1"), ptr("x2"), ptr("x3")}
+	y, n := ptr("y"), ptr("n")
+	const unroll = 2
+	acc := zeros(v, unroll*len(xs))
+	elementLoop(name, v, n, append(append([]reg.GPVirtual{}, xs...), y), unroll, func(u, off int) {
+		t := v.vec()
+		VMOVUPS(Mem{Base: y, Disp: off}, t)
+		for i, x := range xs {
+			VFMADD231PS(Mem{Base: x, Disp: off}, t, acc[u*len(xs)+i])
+		}
+	})
+	out := ptr("out")
+	for i := range xs {
+		VADDPS(acc[len(xs)+i], acc[i], acc[i])
+		VMOVSS(hreduce(v, acc[i], VADDPS), Mem{Base: out, Disp: 4 * i})
+	}
+	ret(v)
 }
 
 func text(v isa, base, sig, doc string) string {

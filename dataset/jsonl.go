@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"unicode/utf8"
 )
@@ -79,19 +78,7 @@ func appendInts(b []byte, v []int32) []byte {
 // length (other fields are ignored). Ids must be >= 0, mask values 0 or 1,
 // labels IgnoreIndex or >= 0. Errors name the line.
 func ReadMaskedJSONL(path string) ([]Example, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read masked JSONL: %w", err)
-	}
-	defer f.Close()
-	ex, err := parseMaskedJSONL(f, path)
-	if err != nil {
-		return nil, fmt.Errorf("read masked JSONL %w", err)
-	}
-	if len(ex) == 0 {
-		return nil, fmt.Errorf("read masked JSONL %s: no examples", path)
-	}
-	return ex, nil
+	return readParsed(path, "read masked JSONL", "examples", parseMaskedJSONL)
 }
 
 func parseMaskedJSONL(r io.Reader, name string) ([]Example, error) {

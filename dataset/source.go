@@ -454,19 +454,26 @@ func ReadCorpus(path string) ([]Document, error) {
 	default:
 		return nil, fmt.Errorf("read corpus %s: unknown extension (want .txt or .jsonl)", path)
 	}
+	return readParsed(path, "read corpus", "documents", parse)
+}
+
+// readParsed opens path and parses it with parse (which names path and the
+// line in its errors), prefixing errors with op; an empty result is an error
+// naming what was expected.
+func readParsed[T any](path, op, what string, parse func(io.Reader, string) ([]T, error)) ([]T, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("read corpus: %w", err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defer f.Close()
-	docs, err := parse(f, path)
+	out, err := parse(f, path)
 	if err != nil {
-		return nil, fmt.Errorf("read corpus %w", err)
+		return nil, fmt.Errorf("%s %w", op, err)
 	}
-	if len(docs) == 0 {
-		return nil, fmt.Errorf("read corpus %s: no documents", path)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s %s: no %s", op, path, what)
 	}
-	return docs, nil
+	return out, nil
 }
 
 // eachLine calls fn with every line of r (named name in errors) (without its "\n" or "\r\n"),

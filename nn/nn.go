@@ -1,7 +1,8 @@
 // Package nn provides layers with PyTorch-style named parameters (Linear,
 // Embedding, LayerNorm, Dropout, GELU), the Module interface that lists them
-// by dotted name, and ParamSet, which packs every parameter, gradient and
-// optimizer moment of a model into contiguous buffers.
+// by dotted name, and ParamSet, which packs every parameter and gradient of a
+// model into two contiguous buffers (the optimizer keeps its moments in
+// buffers of the same layout: trainer.AdamW).
 package nn
 
 import (

@@ -74,7 +74,15 @@ const evalRows = 16
 // and no gradient recording, one batch at a time (only the masked positions
 // go through the MLM head). It leaves m in evaluation mode.
 func Evaluate(m *distilbert.ForMaskedLM, batches []dataset.Batch) (EvalResult, error) {
+	return EvaluateProgress(m, batches, nil)
+}
+
+// EvaluateProgress is Evaluate calling onBatch, if not nil, after each
+// batch with the number of batches done and of input tokens (attention
+// mask 1) evaluated so far.
+func EvaluateProgress(m *distilbert.ForMaskedLM, batches []dataset.Batch, onBatch func(done, tokens int)) (EvalResult, error) {
 	m.Train(false)
+	tokens := 0
 	tp := tensor.NewNoGradTape()
 	var acc EvalAccumulator
 	for i := range batches {
@@ -101,7 +109,26 @@ func Evaluate(m *distilbert.ForMaskedLM, batches []dataset.Batch) (EvalResult, e
 			n += k
 		}
 		acc.Add(sum, n, b.B)
+		if onBatch != nil {
+			tokens += inputTokens(b)
+			onBatch(i+1, tokens)
+		}
 	}
 	tp.Reset()
 	return acc.Result(), nil
+}
+
+// inputTokens counts the tokens of b that attend (all when there is no
+// attention mask).
+func inputTokens(b *dataset.Batch) int {
+	if b.AttentionMask == nil {
+		return b.B * b.T
+	}
+	n := 0
+	for _, v := range b.AttentionMask {
+		if v != 0 {
+			n++
+		}
+	}
+	return n
 }

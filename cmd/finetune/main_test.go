@@ -161,7 +161,8 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"--mlm-probability", "1.5"}, "--mlm-probability"},
 		{[]string{"--resume", "--overwrite"}, "exclude"},
 		{[]string{"stray"}, "unexpected argument"},
-		{[]string{"eval", "--model", "random"}, "exactly one of"},
+		{[]string{"eval", "--model", "random"}, "give --data SOURCE"},
+		{[]string{"eval", "--model", "random", "--masked", "x.jsonl", "--data", "y.txt"}, "one of --masked"},
 	}
 	for _, tc := range tests {
 		args := append(tc.args, "--cache-dir", "")

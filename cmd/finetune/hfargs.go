@@ -98,7 +98,7 @@ var foreignFlags = []foreign{
 	{"bf16_full_eval", true, isFalse, false, "evaluation runs in float32"},
 	{"tf32", true, isFalse, false, "there is no TF32 on the CPU"},
 	{"half_precision_backend", false, nil, false, "distilgo trains in float32"},
-	{"report_to", false, is("none", "[]"), false, "metrics go to OUTPUT_DIR/log.jsonl (one JSON record per line) and loss.png, not to wandb, tensorboard or other services"},
+	{"report_to", false, is("none", "[]", `["none"]`), false, "metrics go to OUTPUT_DIR/log.jsonl (one JSON record per line) and loss.png, not to wandb, tensorboard or other services"},
 	{"logging_dir", false, nil, false, "logs go to OUTPUT_DIR/log.jsonl and loss.png"},
 	{"logging_strategy", false, is("steps"), false, "a record every --log-every steps, and one per epoch"},
 	{"logging_first_step", true, isFalse, false, "the first record is at step --log-every"},
@@ -253,6 +253,12 @@ func translateArgs(fs *flag.FlagSet, args []string, aliases []alias, warn func(s
 			return true
 		}
 		fl := fs.Lookup(name)
+		if fl == nil {
+			// Our own flags spelt with underscores, as in a JSON config.
+			if _, isAlias := lookupAlias(aliases, name); !isAlias {
+				fl = fs.Lookup(strings.ReplaceAll(name, "_", "-"))
+			}
+		}
 		var conv func(string) (string, error)
 		if fl == nil {
 			if a, ok := lookupAlias(aliases, name); ok && fs.Lookup(a.flag) != nil {
@@ -266,9 +272,8 @@ func translateArgs(fs *flag.FlagSet, args []string, aliases []alias, warn func(s
 				}
 			} else if f, ok := lookupForeign(name); ok {
 				if f.isBool {
-					if !hasValue {
+					if !next(boolLiteral) {
 						value, hasValue = "true", true
-						next(boolLiteral)
 					}
 				} else if !next(nil) {
 					return nil, fmt.Errorf("flag --%s needs a value", name)

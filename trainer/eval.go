@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -74,18 +75,23 @@ const evalRows = 16
 // and no gradient recording, one batch at a time (only the masked positions
 // go through the MLM head). It leaves m in evaluation mode.
 func Evaluate(m *distilbert.ForMaskedLM, batches []dataset.Batch) (EvalResult, error) {
-	return EvaluateProgress(m, batches, nil)
+	return EvaluateProgress(context.Background(), m, batches, nil)
 }
 
 // EvaluateProgress is Evaluate calling onBatch, if not nil, after each
 // batch with the number of batches done and of input tokens (attention
-// mask 1) evaluated so far.
-func EvaluateProgress(m *distilbert.ForMaskedLM, batches []dataset.Batch, onBatch func(done, tokens int)) (EvalResult, error) {
+// mask 1) evaluated so far. It stops between batches when ctx is
+// cancelled, returning ctx's error.
+func EvaluateProgress(ctx context.Context, m *distilbert.ForMaskedLM, batches []dataset.Batch, onBatch func(done, tokens int)) (EvalResult, error) {
 	m.Train(false)
 	tokens := 0
 	tp := tensor.NewNoGradTape()
 	var acc EvalAccumulator
 	for i := range batches {
+		if err := ctx.Err(); err != nil {
+			tp.Reset()
+			return EvalResult{}, fmt.Errorf("evaluation stopped after %d of %d batches: %w", i, len(batches), err)
+		}
 		b := &batches[i]
 		// A no-grad tape keeps every activation until Reset, so a batch runs
 		// in slices of at most evalRows sequences; their summed losses and

@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"context"
 	"fmt"
 	"time"
 )
@@ -42,7 +43,8 @@ func (p *Progress) EvalReporter(n int) func(done, tokens int) {
 	}
 }
 
-// evaluateShowing evaluates the trainer's batches with a progress line on p.
-func (t *Trainer) evaluateShowing(p *Progress) (EvalResult, error) {
-	return EvaluateProgress(t.Model, t.EvalBatches, p.EvalReporter(len(t.EvalBatches)))
+// evaluateShowing evaluates the trainer's batches with a progress line on
+// p, stopping early when ctx is cancelled.
+func (t *Trainer) evaluateShowing(ctx context.Context, p *Progress) (EvalResult, error) {
+	return EvaluateProgress(ctx, t.Model, t.EvalBatches, p.EvalReporter(len(t.EvalBatches)))
 }

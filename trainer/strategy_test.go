@@ -3,6 +3,7 @@ package trainer
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -124,5 +125,38 @@ func TestRunOptions(t *testing.T) {
 	again.Args.ResumeFrom = filepath.Join(dir, "checkpoint-999")
 	if _, err := again.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "checkpoint-999") {
 		t.Errorf("resume from a missing checkpoint: %v", err)
+	}
+}
+
+// An interrupt during the evaluation before training stops it between
+// batches (it can take minutes) and the run at step 0, resumable.
+func TestInterruptInitialEvaluation(t *testing.T) {
+	dir := t.TempDir()
+	tr := newTinyTrainer(t, dir, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	batches := 0
+	tr.Progress = NewProgress(nil)
+	tr.OnStep = func(int, float64) { t.Error("a step ran after the interrupt") }
+	// Cancel once the first evaluation batch is done.
+	r, err := EvaluateProgress(ctx, tr.Model, tr.EvalBatches, func(done, _ int) {
+		batches = done
+		cancel()
+	})
+	if err == nil || batches != 1 || r.Batches != 0 {
+		t.Errorf("EvaluateProgress after cancel: %d batches, result %+v, err %v", batches, r, err)
+	}
+	_, err = tr.Run(ctx)
+	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "at step 0") {
+		t.Fatalf("Run with an interrupt: %v", err)
+	}
+	hist, _ := ReadLog(filepath.Join(dir, LogFileName))
+	if len(hist) != 0 {
+		t.Errorf("log after an interrupted first evaluation: %+v", hist)
+	}
+	again := newTinyTrainer(t, dir, 0)
+	again.Args.Resume = true
+	sum, err := again.Run(context.Background())
+	if err != nil || sum.History[0].Kind != KindEval || sum.History[0].Step != 0 {
+		t.Errorf("resume: %v; first record %+v, want the evaluation before training", err, sum.History[0])
 	}
 }

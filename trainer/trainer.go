@@ -256,8 +256,10 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 	elapsed := func() float64 { return baseElapsed + time.Since(start).Seconds() }
 	fepoch := func() float64 { return float64(st.GlobalStep) / float64(perEpoch) }
 
-	evaluate := func() (EvalResult, error) {
-		r, err := t.evaluateShowing(p)
+	// evaluate runs an evaluation that stops early (with ctx's error) when
+	// ctx is cancelled.
+	evaluate := func(ctx context.Context) (EvalResult, error) {
+		r, err := t.evaluateShowing(ctx, p)
 		if err != nil {
 			return r, err
 		}
@@ -292,12 +294,16 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 
 	if st.GlobalStep == 0 && len(st.LogHistory) == 0 && !a.SkipInitialEval {
 		p.Printf("Evaluating before training (%d batches)", len(t.EvalBatches))
-		r, err := evaluate()
-		if err != nil {
+		r, err := evaluate(ctx)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			// Interrupted: the loop below stops at once, before a step.
+		case err != nil:
 			return nil, fmt.Errorf("train: evaluation before training: %w", err)
+		default:
+			sum.Final = r
+			p.Printf("Before training: eval loss %.4f, perplexity %.2f (%d masked tokens)", r.Loss, r.Perplexity, r.Tokens)
 		}
-		sum.Final = r
-		p.Printf("Before training: eval loss %.4f, perplexity %.2f (%d masked tokens)", r.Loss, r.Perplexity, r.Tokens)
 	}
 
 	tp := tensor.NewTape()
@@ -379,7 +385,9 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 			}
 		}
 		if a.evalAt(st.GlobalStep, total, epochEnd) {
-			r, err := evaluate()
+			// Not interruptible: the step's bookkeeping follows, and the
+			// interrupt is taken at the next step.
+			r, err := evaluate(context.Background())
 			if err != nil {
 				return nil, fmt.Errorf("train: evaluation at step %d: %w", st.GlobalStep, err)
 			}

@@ -90,7 +90,7 @@ Flags:
 			return err
 		}
 	}
-	return printEval(m, batches, p, stdout)
+	return printEval(ctx, m, batches, p, stdout)
 }
 
 // runSplit sets the split flags not given on the command line to the values
@@ -151,8 +151,8 @@ func splitBatches(ctx context.Context, m *distilbert.ForMaskedLM, modelDir strin
 
 // printEval evaluates m on batches with a progress line on p and prints
 // the result as JSON.
-func printEval(m *distilbert.ForMaskedLM, batches []dataset.Batch, p *trainer.Progress, stdout io.Writer) error {
-	r, err := trainer.EvaluateProgress(m, batches, p.EvalReporter(len(batches)))
+func printEval(ctx context.Context, m *distilbert.ForMaskedLM, batches []dataset.Batch, p *trainer.Progress, stdout io.Writer) error {
+	r, err := trainer.EvaluateProgress(ctx, m, batches, p.EvalReporter(len(batches)))
 	p.Done()
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
@@ -174,5 +174,5 @@ func evalOnly(ctx context.Context, f *trainFlags, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	return printEval(m, batches, p, stdout)
+	return printEval(ctx, m, batches, p, stdout)
 }

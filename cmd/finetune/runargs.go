@@ -33,8 +33,8 @@ func runArgsJSON(fs *flag.FlagSet) ([]byte, error) {
 	m := map[string]any{}
 	fs.VisitAll(func(fl *flag.Flag) {
 		switch fl.Name {
-		case "config", "help-hf":
-			return
+		case "config", "help-hf", "resume", "resume-from", "overwrite":
+			return // how this invocation ran, not the run's settings
 		}
 		v := fl.Value.(flag.Getter).Get()
 		if fl.Name == "data" || fl.Name == "vocab" {

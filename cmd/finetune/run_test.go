@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
@@ -69,7 +70,7 @@ func evalAt(t *testing.T, hist []trainer.Record, step int) evalOutput {
 // checkpoint folder (which carries its tokenizer) the perplexity of that
 // step. Flags that differ from the run's are named in a warning.
 func TestEvalReproducesRun(t *testing.T) {
-	out, _, hist := trainTiny(t)
+	out, data, hist := trainTiny(t)
 	for _, name := range []string{RunArgsName, TrainingArgsName, "checkpoint-5/vocab.txt", "checkpoint-5/tokenizer_config.json",
 		"checkpoint-5/" + RunArgsName, "checkpoint-10/" + TrainingArgsName} {
 		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
@@ -96,6 +97,13 @@ func TestEvalReproducesRun(t *testing.T) {
 			t.Errorf("eval --model %s: no progress line in:\n%s", tc.model, stderr)
 		}
 	}
+	// run_mlm.py's --do_eval without --do_train: the model on the split of
+	// the data flags.
+	stdout, stderr, err := runCmd(t, append([]string{"--model", out, "--do_train=false", "--do_eval"}, data...)...)
+	var only evalOutput
+	if err != nil || json.Unmarshal([]byte(stdout), &only) != nil || only != evalAt(t, hist, 10) {
+		t.Errorf("--do_train=false --do_eval: %v %q, want %+v\n%s", err, stdout, evalAt(t, hist, 10), stderr)
+	}
 	// A checkpoint of an older run, without tokenizer files or saved
 	// arguments, takes them from its run.
 	ck := filepath.Join(out, "checkpoint-5")
@@ -106,7 +114,7 @@ func TestEvalReproducesRun(t *testing.T) {
 		t.Errorf("bare checkpoint: %+v, want %+v", got, evalAt(t, hist, 5))
 	}
 	// Another split: a warning names the flags.
-	_, stderr := evalJSON(t, "--model", out, "--threads", "1", "--test-size", "6", "--per_device_eval_batch_size", "5")
+	_, stderr = evalJSON(t, "--model", out, "--threads", "1", "--test-size", "6", "--per_device_eval_batch_size", "5")
 	if !strings.Contains(stderr, "warning: --test-size 6 (the run's: 12) differ") || strings.Contains(stderr, "--eval-batch-size") {
 		t.Errorf("no warning naming --test-size alone:\n%s", stderr)
 	}
@@ -218,4 +226,25 @@ func TestEvalHubID(t *testing.T) {
 	if want := evalAt(t, hist, 10); got != want {
 		t.Errorf("eval of the Hub id = %+v, of the run %+v\n%s", got, want, stderr)
 	}
+}
+
+// translateArgs never panics, and what it returns Go's flag package parses
+// or refuses with an error.
+func FuzzTranslateArgs(f *testing.F) {
+	for _, seed := range []string{
+		"--learning_rate 2e-5 --fp16", "--resume_from_checkpoint", "--do_train False --report_to=wandb",
+		"--num_train_epochs 3.0 --lr", "-h", "--config x.json", "--epochs=1 -- --x", "--=", "---", "--no_such_flag 3",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		var out bytes.Buffer
+		fs, _ := newTrainFlags(&out)
+		args, err := translateArgs(fs, strings.Fields(line), trainAliases, func(string) {})
+		if err != nil {
+			return
+		}
+		fs.SetOutput(&out)
+		_ = fs.Parse(args)
+	})
 }

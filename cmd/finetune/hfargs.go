@@ -282,6 +282,9 @@ func translateArgs(fs *flag.FlagSet, args []string, aliases []alias, warn func(s
 					continue
 				}
 				msg := fmt.Sprintf("--%s %s: not supported: %s", name, value, f.instead)
+				if f.isBool && boolLiteral(value) && is("true", "yes", "t", "y", "1")(value) {
+					msg = fmt.Sprintf("--%s: not supported: %s", name, f.instead)
+				}
 				if f.fatal {
 					return nil, fmt.Errorf("%s; drop the flag", msg)
 				}

@@ -110,11 +110,11 @@ func TestFlagErrors(t *testing.T) {
 		args      []string
 		err, note string // substrings; err "" means it parses
 	}{
-		{[]string{"--fp16"}, "", "--fp16 true: not supported: distilgo trains in float32"},
+		{[]string{"--fp16"}, "", "note: --fp16: not supported: distilgo trains in float32"},
 		{[]string{"--fp16", "False"}, "", ""},
 		{[]string{"--report_to", "wandb"}, "", "metrics go to OUTPUT_DIR/log.jsonl"},
 		{[]string{"--report_to=none", "--logging_dir", "runs"}, "", "--logging_dir runs: not supported"},
-		{[]string{"--line_by_line"}, "--line_by_line true: not supported: texts are concatenated", ""},
+		{[]string{"--line_by_line"}, "--line_by_line: not supported: texts are concatenated", ""},
 		{[]string{"--optim", "adafactor"}, "--optim adafactor: not supported", ""},
 		{[]string{"--optim", "adamw_torch"}, "", ""},
 		{[]string{"--dataset_name", "wikitext"}, "only imdb is known", ""},

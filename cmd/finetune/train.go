@@ -32,7 +32,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--train-size %d must be positive", f.trainSize)
 	}
 	// Refuse before any download or preprocessing.
-	if err := trainer.PrepareOutputDir(a.OutputDir, f.overwrite, a.Resume); err != nil {
+	resume := a.Resume
+	if _, err := os.Stat(a.OutputDir); err != nil && a.ResumeFrom != "" {
+		resume = false // a checkpoint continued into a new directory
+	}
+	if err := trainer.PrepareOutputDir(a.OutputDir, f.overwrite, resume); err != nil {
 		return err
 	}
 	setThreads(f.threads)

@@ -113,7 +113,9 @@ func pyRepr(x float64) string {
 }
 
 // trainingArgs returns transformers' training_args.json for the run: every
-// key of TrainingArguments.to_dict() as transformers 4.51 writes it (after
+// key of TrainingArguments.to_dict() as transformers 4.5x writes it (the
+// training_args.py of commit fd798335, with eval_strategy, the deprecated
+// evaluation_strategy and tp_size; after
 // __post_init__, tokens hidden), with the values this run used where
 // finetune honours the argument and transformers' defaults elsewhere.
 func trainingArgs(f *trainFlags, now time.Time) map[string]any {
@@ -289,7 +291,7 @@ func trainingArgs(f *trainFlags, now time.Time) map[string]any {
 	}
 }
 
-// trainingArgsOrder is the field order of transformers 4.51's
+// trainingArgsOrder is the field order of transformers 4.5x's
 // TrainingArguments (its init fields), which to_json_string keeps.
 var trainingArgsOrder = strings.Fields(`
 	output_dir overwrite_output_dir do_train do_eval do_predict eval_strategy

@@ -113,11 +113,11 @@ func pyRepr(x float64) string {
 }
 
 // trainingArgs returns transformers' training_args.json for the run: every
-// key of TrainingArguments.to_dict() as transformers 4.5x writes it (the
-// training_args.py of commit fd798335, with eval_strategy, the deprecated
-// evaluation_strategy and tp_size; after
-// __post_init__, tokens hidden), with the values this run used where
-// finetune honours the argument and transformers' defaults elsewhere.
+// key of TrainingArguments.to_dict() as transformers 4.5x writes it after
+// __post_init__, tokens hidden (read from training_args.py at commit
+// fd798335: eval_strategy, the deprecated evaluation_strategy, tp_size),
+// with this run's values where finetune honours the argument and
+// transformers' defaults elsewhere.
 func trainingArgs(f *trainFlags, now time.Time) map[string]any {
 	a := f.args
 	null := any(nil)

@@ -8,7 +8,9 @@
 //     on every parameter but biases and LayerNorm weights (Trainer's
 //     grouping) and the two moments in one contiguous buffer each, laid out
 //     like ParamSet.Data.
-//   - LinearSchedule: transformers' get_linear_schedule_with_warmup.
+//   - LinearSchedule, CosineSchedule, ConstantSchedule (NewSchedule by
+//     lr_scheduler_type name): transformers' get_*_schedule_with_warmup,
+//     checked against torch's LambdaLR.
 //   - ClipGradNorm: torch.nn.utils.clip_grad_norm_ over the gradient buffer.
 //   - Evaluate: the evaluation loss two ways (Trainer's eval_loss and the
 //     token-weighted mean) and perplexity = exp(eval_loss).

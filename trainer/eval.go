@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -74,10 +75,23 @@ const evalRows = 16
 // and no gradient recording, one batch at a time (only the masked positions
 // go through the MLM head). It leaves m in evaluation mode.
 func Evaluate(m *distilbert.ForMaskedLM, batches []dataset.Batch) (EvalResult, error) {
+	return EvaluateProgress(context.Background(), m, batches, nil)
+}
+
+// EvaluateProgress is Evaluate calling onBatch, if not nil, after each
+// batch with the number of batches done and of input tokens (attention
+// mask 1) evaluated so far. It stops between batches when ctx is
+// cancelled, returning ctx's error.
+func EvaluateProgress(ctx context.Context, m *distilbert.ForMaskedLM, batches []dataset.Batch, onBatch func(done, tokens int)) (EvalResult, error) {
 	m.Train(false)
+	tokens := 0
 	tp := tensor.NewNoGradTape()
 	var acc EvalAccumulator
 	for i := range batches {
+		if err := ctx.Err(); err != nil {
+			tp.Reset()
+			return EvalResult{}, fmt.Errorf("evaluation stopped after %d of %d batches: %w", i, len(batches), err)
+		}
 		b := &batches[i]
 		// A no-grad tape keeps every activation until Reset, so a batch runs
 		// in slices of at most evalRows sequences; their summed losses and
@@ -101,7 +115,26 @@ func Evaluate(m *distilbert.ForMaskedLM, batches []dataset.Batch) (EvalResult, e
 			n += k
 		}
 		acc.Add(sum, n, b.B)
+		if onBatch != nil {
+			tokens += inputTokens(b)
+			onBatch(i+1, tokens)
+		}
 	}
 	tp.Reset()
 	return acc.Result(), nil
+}
+
+// inputTokens counts the tokens of b that attend (all when there is no
+// attention mask).
+func inputTokens(b *dataset.Batch) int {
+	if b.AttentionMask == nil {
+		return b.B * b.T
+	}
+	n := 0
+	for _, v := range b.AttentionMask {
+		if v != 0 {
+			n++
+		}
+	}
+	return n
 }

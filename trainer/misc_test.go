@@ -2,33 +2,91 @@ package trainer
 
 import (
 	"bytes"
+	"errors"
 	"image/png"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestPlotPNG(t *testing.T) {
 	hist := []Record{
-		{Kind: KindEval, Step: 0, Perplexity: fptr(30000)},
+		{Kind: KindEval, Step: 0, EvalLoss: fptr(10.3), Perplexity: fptr(30000)},
 		{Kind: KindTrain, Step: 10, Loss: fptr(9)},
 		{Kind: KindTrain, Step: 20, Loss: fptr(7)},
-		{Kind: KindEval, Step: 20, Perplexity: fptr(900)},
-		{Kind: KindEval, Step: 30, Perplexity: fptr(math.Inf(1))}, // left out
+		{Kind: KindEval, Step: 20, EvalLoss: fptr(6.8), Perplexity: fptr(900)},
+		{Kind: KindEval, Step: 30, EvalLoss: fptr(math.Inf(1)), Perplexity: fptr(math.Inf(1))}, // left out
 	}
-	for _, h := range [][]Record{hist, nil} {
-		data, err := PlotPNG(h)
+	tests := []struct {
+		name    string
+		records []Record
+		panels  int // 0: no plot
+	}{
+		{"loss and perplexity", hist, 2},
+		{"before the first evaluation", hist[1:3], 1},
+		{"nothing logged yet", nil, 0},
+		{"only non-finite values", hist[4:], 0},
+	}
+	for _, tc := range tests {
+		data, err := PlotPNG(tc.records)
+		if tc.panels == 0 {
+			if !errors.Is(err, ErrNoPlotData) {
+				t.Errorf("%s: err = %v, want ErrNoPlotData", tc.name, err)
+			}
+			path := filepath.Join(t.TempDir(), PlotFileName)
+			if err := WritePlot(path, tc.records); err != nil {
+				t.Errorf("%s: WritePlot: %v", tc.name, err)
+			}
+			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("%s: WritePlot wrote a plot of nothing (stat: %v)", tc.name, err)
+			}
+			continue
+		}
 		if err != nil {
-			t.Fatalf("%d records: %v", len(h), err)
+			t.Fatalf("%s: %v", tc.name, err)
 		}
 		img, err := png.Decode(bytes.NewReader(data))
 		if err != nil {
-			t.Fatalf("%d records: not a PNG: %v", len(h), err)
+			t.Fatalf("%s: not a PNG: %v", tc.name, err)
 		}
-		if b := img.Bounds(); b.Dx() < 400 || b.Dy() < 300 {
-			t.Errorf("%d records: image %v too small", len(h), b)
+		// 8x3.5 inches per panel at vgimg's default 96 dpi.
+		if b := img.Bounds(); b.Dx() != 768 || b.Dy() != 336*tc.panels {
+			t.Errorf("%s: image %v, want 768x%d (%d panels)", tc.name, b, 336*tc.panels, tc.panels)
+		}
+	}
+}
+
+// The perplexity axis carries enough labelled ticks to read it, over a
+// narrow range (the course's 21.75 -> 11.61) and over decades.
+func TestLogTicks(t *testing.T) {
+	labels := func(lo, hi float64) []string {
+		var s []string
+		for _, tk := range (logTicks{}).Ticks(lo, hi) {
+			if tk.Label != "" {
+				if tk.Value < lo || tk.Value > hi {
+					t.Errorf("tick %v outside [%v, %v]", tk.Value, lo, hi)
+				}
+				s = append(s, tk.Label)
+			}
+		}
+		return s
+	}
+	tests := []struct {
+		lo, hi float64
+		want   []string
+	}{
+		{11.0, 23.0, []string{"12.5", "15", "17.5", "20", "22.5"}},
+		{450, 40000, []string{"500", "1000", "2000", "5000", "10000", "20000"}},
+		{2.0, 2.4, []string{"2", "2.1", "2.2", "2.3", "2.4"}},
+	}
+	for _, tc := range tests {
+		if d := cmp.Diff(tc.want, labels(tc.lo, tc.hi)); d != "" {
+			t.Errorf("[%v, %v] (-want +got):\n%s", tc.lo, tc.hi, d)
 		}
 	}
 }

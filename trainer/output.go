@@ -15,6 +15,7 @@ import (
 var runFiles = []string{
 	LogFileName, PlotFileName, "config.json", "model.safetensors", "vocab.txt",
 	"tokenizer_config.json", "special_tokens_map.json", "tokenizer.json",
+	"finetune_args.json", "training_args.json",
 }
 
 // PrepareOutputDir checks the output directory before a run. A directory

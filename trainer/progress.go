@@ -68,7 +68,11 @@ func (s Status) String() string {
 }
 
 // Update shows s, subject to the rate limit unless force.
-func (p *Progress) Update(s Status, force bool) {
+func (p *Progress) Update(s Status, force bool) { p.Show(s, force) }
+
+// Show shows any status line s (training's Status, an evaluation's
+// EvalStatus), subject to the rate limit unless force.
+func (p *Progress) Show(s fmt.Stringer, force bool) {
 	now := p.now()
 	if !force && !p.last.IsZero() && now.Sub(p.last) < p.interval {
 		return

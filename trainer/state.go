@@ -66,6 +66,10 @@ type RunArgs struct {
 	MaxGradNorm    float64 `json:"max_grad_norm"`
 	MLMProbability float64 `json:"mlm_probability"`
 	WholeWord      bool    `json:"whole_word_masking"`
+	// WarmupRatio and LRScheduler are omitted at their defaults (0,
+	// linear), so checkpoints written before they existed still match.
+	WarmupRatio float64 `json:"warmup_ratio,omitempty"`
+	LRScheduler string  `json:"lr_scheduler_type,omitempty"`
 }
 
 // diff returns a message naming the fields where a and b differ, or "".

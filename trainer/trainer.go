@@ -30,8 +30,14 @@ type Args struct {
 	// BatchSize is the number of chunks per micro-batch (B); GradAccum the
 	// number of micro-batches per optimizer step.
 	BatchSize, GradAccum int
-	// WarmupSteps of linear warmup before the linear decay to 0.
+	// WarmupSteps of linear warmup before the linear decay to 0; when 0,
+	// WarmupRatio of the total steps (rounded up), as transformers'
+	// warmup_ratio.
 	WarmupSteps int
+	WarmupRatio float64
+	// LRScheduler is the learning-rate schedule, a transformers
+	// lr_scheduler_type (Schedulers); "" is linear.
+	LRScheduler string
 	// MaxGradNorm clips the global gradient norm; <= 0 disables clipping.
 	MaxGradNorm float64
 	// Seed determines the data order, masks and dropout.
@@ -40,28 +46,38 @@ type Args struct {
 	// in checkpoints so that a resume with other masking is refused.
 	MLMProbability float64
 	WholeWord      bool
-	// EvalEvery evaluates every so many steps; 0 evaluates at each epoch
-	// end. The last step is always evaluated.
-	EvalEvery int
-	// SaveEvery checkpoints every so many steps besides each epoch end;
-	// 0 only at epoch ends. KeepCheckpoints is how many to keep (0 = all).
+	// EvalStrategy is when to evaluate: StrategyEpoch (each epoch end),
+	// StrategySteps (every EvalEvery steps) or StrategyNo; "" evaluates
+	// every EvalEvery steps if EvalEvery > 0, else at epoch ends. The last
+	// step is always evaluated.
+	EvalStrategy string
+	EvalEvery    int
+	// SkipInitialEval skips the evaluation before the first step.
+	SkipInitialEval bool
+	// SaveStrategy is when to checkpoint: StrategyEpoch or "" (each epoch
+	// end, plus every SaveEvery steps if SaveEvery > 0), StrategySteps
+	// (every SaveEvery steps) or StrategyNo. An interrupted run always
+	// checkpoints. KeepCheckpoints is how many to keep (0 = all).
+	SaveStrategy               string
 	SaveEvery, KeepCheckpoints int
 	// LogEvery writes a train record every so many steps (0: none, only
 	// epoch records).
 	LogEvery int
-	// Resume continues from the newest valid checkpoint in OutputDir.
-	Resume bool
+	// Resume continues from ResumeFrom, a checkpoint directory, or when
+	// that is "" from the newest valid checkpoint in OutputDir.
+	Resume     bool
+	ResumeFrom string
 }
 
 // DefaultArgs returns the arguments of the Hugging Face course: 3 epochs,
 // learning rate 2e-5, weight decay 0.01, batch size 64, seed 42, no warmup,
-// gradient clipping at 1.0, evaluation each epoch.
+// gradient clipping at 1.0, evaluation and a checkpoint each epoch.
 func DefaultArgs() Args {
 	return Args{
 		OutputDir: "distilbert-finetuned-imdb",
 		Epochs:    3, LR: 2e-5, WeightDecay: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8,
 		BatchSize: 64, GradAccum: 1, MaxGradNorm: 1.0, Seed: 42, MLMProbability: 0.15,
-		SaveEvery: 500, KeepCheckpoints: 2, LogEvery: 10,
+		SaveStrategy: StrategyEpoch, KeepCheckpoints: 2, LogEvery: 10,
 	}
 }
 
@@ -79,8 +95,25 @@ func (a Args) validate() error {
 		return fmt.Errorf("learning rate %v must be finite and >= 0", a.LR)
 	case !(a.WeightDecay >= 0):
 		return fmt.Errorf("weight decay %v must be >= 0", a.WeightDecay)
+	case !(a.WarmupRatio >= 0 && a.WarmupRatio <= 1):
+		return fmt.Errorf("warmup ratio %v must be in [0, 1]", a.WarmupRatio)
 	case a.WarmupSteps < 0, a.EvalEvery < 0, a.SaveEvery < 0, a.LogEvery < 0, a.KeepCheckpoints < 0, a.MaxSteps < 0:
 		return errors.New("step counts (warmup, eval, save, log, keep, max steps) must be >= 0")
+	}
+	if err := checkStrategy("evaluation", a.EvalStrategy); err != nil {
+		return err
+	}
+	if err := checkStrategy("save", a.SaveStrategy); err != nil {
+		return err
+	}
+	if a.EvalStrategy == StrategySteps && a.EvalEvery < 1 {
+		return errors.New("evaluation strategy steps needs a positive number of steps between evaluations")
+	}
+	if a.SaveStrategy == StrategySteps && a.SaveEvery < 1 {
+		return errors.New("save strategy steps needs a positive number of steps between checkpoints")
+	}
+	if _, err := NewSchedule(a.LRScheduler, 0, 1); err != nil {
+		return err
 	}
 	return nil
 }
@@ -90,6 +123,7 @@ func (a Args) runArgs() RunArgs {
 		Seed: a.Seed, Epochs: a.Epochs, MaxSteps: a.MaxSteps, LR: a.LR, WeightDecay: a.WeightDecay,
 		Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, BatchSize: a.BatchSize, GradAccum: a.GradAccum,
 		WarmupSteps: a.WarmupSteps, MaxGradNorm: a.MaxGradNorm, MLMProbability: a.MLMProbability, WholeWord: a.WholeWord,
+		WarmupRatio: a.WarmupRatio, LRScheduler: canonicalScheduler(a.LRScheduler),
 	}
 }
 
@@ -108,6 +142,9 @@ type Trainer struct {
 	// OnStep, if not nil, is called after each optimizer step with the
 	// number of steps done and the step's training loss.
 	OnStep func(step int, loss float64)
+	// CheckpointFiles are written into every checkpoint directory besides
+	// the model (the tokenizer files, so that a checkpoint loads alone).
+	CheckpointFiles map[string][]byte
 }
 
 // Summary describes a finished run.
@@ -178,13 +215,16 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 		total = a.MaxSteps
 	}
 	epochs := (total + perEpoch - 1) / perEpoch
-	sched := LinearSchedule{Warmup: a.WarmupSteps, Total: total}
+	sched, err := a.schedule(total)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
 	opt := NewAdamW(t.Model.Params, AdamWConfig{Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, WeightDecay: a.WeightDecay})
 	st := &State{Format: StateFormat, StepsPerEpoch: perEpoch, TotalSteps: total, Args: a.runArgs(), Data: identifyData(t.Train, t.EvalBatches)}
 
 	sum := &Summary{}
 	if a.Resume {
-		dir, skipped, err := LatestCheckpoint(out)
+		dir, skipped, err := a.resumeCheckpoint(out)
 		if err != nil {
 			return nil, fmt.Errorf("resume: %w", err)
 		}
@@ -216,8 +256,10 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 	elapsed := func() float64 { return baseElapsed + time.Since(start).Seconds() }
 	fepoch := func() float64 { return float64(st.GlobalStep) / float64(perEpoch) }
 
-	evaluate := func() (EvalResult, error) {
-		r, err := Evaluate(t.Model, t.EvalBatches)
+	// evaluate runs an evaluation that stops early (with ctx's error) when
+	// ctx is cancelled.
+	evaluate := func(ctx context.Context) (EvalResult, error) {
+		r, err := t.evaluateShowing(ctx, p)
 		if err != nil {
 			return r, err
 		}
@@ -234,6 +276,9 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 			return err
 		}
 		lastSaved = st.GlobalStep
+		if err := t.writeCheckpointFiles(dir); err != nil {
+			return err
+		}
 		if err := pruneCheckpoints(out, a.KeepCheckpoints, st.GlobalStep); err != nil {
 			p.Printf("warning: %v", err)
 		}
@@ -247,13 +292,18 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 		lastSaved = st.GlobalStep
 	}
 
-	if st.GlobalStep == 0 && len(st.LogHistory) == 0 {
-		r, err := evaluate()
-		if err != nil {
+	if st.GlobalStep == 0 && len(st.LogHistory) == 0 && !a.SkipInitialEval {
+		p.Printf("Evaluating before training (%d batches)", len(t.EvalBatches))
+		r, err := evaluate(ctx)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			// Interrupted: the loop below stops at once, before a step.
+		case err != nil:
 			return nil, fmt.Errorf("train: evaluation before training: %w", err)
+		default:
+			sum.Final = r
+			p.Printf("Before training: eval loss %.4f, perplexity %.2f (%d masked tokens)", r.Loss, r.Perplexity, r.Tokens)
 		}
-		sum.Final = r
-		p.Printf("Before training: eval loss %.4f, perplexity %.2f (%d masked tokens)", r.Loss, r.Perplexity, r.Tokens)
 	}
 
 	tp := tensor.NewTape()
@@ -290,7 +340,7 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 		}
 		t.Model.Train(true)
 		step := st.GlobalStep
-		lr := sched.LR(a.LR, step)
+		lr := a.LR * sched.Factor(step)
 		res, err := TrainStep(t.Model, tp, opt, lr, a.MaxGradNorm, batches[:m1-m0], func(j int) uint64 { return DropoutSeed(a.Seed, step, j) })
 		if err != nil {
 			return nil, t.stepError(step+1, err, lastSaved)
@@ -334,8 +384,10 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 				return nil, fmt.Errorf("train: %w", err)
 			}
 		}
-		if (a.EvalEvery > 0 && st.GlobalStep%a.EvalEvery == 0) || (a.EvalEvery == 0 && epochEnd) || st.GlobalStep == total {
-			r, err := evaluate()
+		if a.evalAt(st.GlobalStep, total, epochEnd) {
+			// Not interruptible: the step's bookkeeping follows, and the
+			// interrupt is taken at the next step.
+			r, err := evaluate(context.Background())
 			if err != nil {
 				return nil, fmt.Errorf("train: evaluation at step %d: %w", st.GlobalStep, err)
 			}
@@ -356,7 +408,7 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 			st.Epoch++
 			st.EpochStep, st.EpochLossSum, st.EpochLossSteps = 0, 0, 0
 		}
-		if epochEnd || (a.SaveEvery > 0 && st.GlobalStep%a.SaveEvery == 0) {
+		if a.saveAt(st.GlobalStep, epochEnd) {
 			if err := save(); err != nil {
 				return nil, fmt.Errorf("train: step %d: %w", st.GlobalStep, err)
 			}

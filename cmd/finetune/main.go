@@ -3,15 +3,23 @@
 // transformers' Trainer, and evaluates masked-LM models.
 //
 //	finetune [flags]                  train (see finetune --help)
+//	finetune ARGS.json                train with run_mlm.py's JSON arguments
+//	finetune eval --model DIR         the run's own evaluation split
 //	finetune eval --model DIR --masked FILE.jsonl
 //	finetune eval --model DIR --data SOURCE [data flags]
+//
+// Every flag also answers to the name transformers' run_mlm.py gives it
+// (--learning_rate, --per_device_train_batch_size, --num_train_epochs, ...;
+// finetune --help-hf lists them), so a transformers command line pastes.
 //
 // Training evaluates once before the first step, then after every epoch,
 // prints the course's table (Epoch | Training Loss | Validation Loss |
 // Perplexity) and leaves in --output-dir a model in the Hugging Face layout
 // (config.json, model.safetensors, vocab.txt, tokenizer_config.json,
 // special_tokens_map.json) that transformers' pipeline("fill-mask") and
-// cmd/fillmask load, plus log.jsonl, loss.png and the last checkpoints.
+// cmd/fillmask load, plus log.jsonl, loss.png, training_args.json,
+// finetune_args.json and the last checkpoints (each a model with its
+// tokenizer).
 // Ctrl-C stops after the current step with a checkpoint; --resume continues.
 //
 // Offline (no Hub access), with the data folder of this repository:

@@ -132,8 +132,9 @@ func TestOfflineHubErrors(t *testing.T) {
 	t.Setenv("HF_ENDPOINT", "http://127.0.0.1:1")
 	out := filepath.Join(t.TempDir(), "out")
 	_, _, err := runCmd(t, "--model", "distilbert-base-uncased", "--output-dir", out)
-	if err == nil || !strings.Contains(err.Error(), "distilbert-base-uncased") {
-		t.Errorf("offline Hub model: err = %v", err)
+	if err == nil || !strings.Contains(err.Error(), "distilbert-base-uncased") || !strings.Contains(err.Error(), "HF_HUB_OFFLINE") ||
+		!strings.Contains(err.Error(), "--model random") {
+		t.Errorf("offline Hub model: err = %v, want HF_HUB_OFFLINE and --model random suggested", err)
 	}
 	vocab, _, config := fixture(t)
 	_, _, err = runCmd(t, "--model", "random:"+config, "--vocab", vocab, "--data", "imdb", "--output-dir", out)
@@ -161,7 +162,8 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"--mlm-probability", "1.5"}, "--mlm-probability"},
 		{[]string{"--resume", "--overwrite"}, "exclude"},
 		{[]string{"stray"}, "unexpected argument"},
-		{[]string{"eval", "--model", "random"}, "exactly one of"},
+		{[]string{"eval", "--model", "random"}, "give --data SOURCE"},
+		{[]string{"eval", "--model", "random", "--masked", "x.jsonl", "--data", "y.txt"}, "one of --masked"},
 	}
 	for _, tc := range tests {
 		args := append(tc.args, "--cache-dir", "")
@@ -194,6 +196,11 @@ func TestTrainEvalEndToEnd(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
+	}
+	// The first evaluation shows its progress before its result: a long
+	// one is not silent.
+	if i, j := strings.Index(stdout, "eval batch 1/1 (100%)"), strings.Index(stdout, "Before training"); i < 0 || i > j {
+		t.Errorf("no evaluation progress line before the first result:\n%s", stdout)
 	}
 	for _, name := range []string{"config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "log.jsonl", "loss.png", "checkpoint-10"} {
 		if _, err := os.Stat(filepath.Join(out, name)); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/distilgo/distilgo/hub"
 	"github.com/distilgo/distilgo/internal/atomicfile"
 	"github.com/distilgo/distilgo/tokenizer"
+	"github.com/distilgo/distilgo/trainer"
 )
 
 // imdbURLEnv overrides the URL of the IMDB archive.
@@ -20,6 +21,9 @@ const imdbURLEnv = "DISTILGO_IMDB_URL"
 
 // imdbURL is where Stanford publishes the Large Movie Review Dataset.
 const imdbURL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
+
+// defaultModel is finetune's --model default, the course's model.
+const defaultModel = "distilbert-base-uncased"
 
 // tokenizerRepo provides the tokenizer of a model without one (random).
 const tokenizerRepo = "distilbert-base-uncased"
@@ -79,6 +83,9 @@ func loadModel(ctx context.Context, spec string, seed uint64, logf func(string, 
 		logf("Resolving %s on the Hugging Face Hub", src.path)
 		dir, err := hub.ResolveModel(ctx, src.path, hub.DefaultOptions())
 		if err != nil {
+			if errors.Is(err, hub.ErrNotCached) && spec == defaultModel {
+				err = fmt.Errorf("%w; or, without the Hub, fine-tune a random initialisation: --model random (with --vocab PATH/vocab.txt)", err)
+			}
 			return nil, "", err
 		}
 		src.path = dir
@@ -102,6 +109,13 @@ type tokenizerSource struct {
 // the Hub.
 func loadTokenizer(ctx context.Context, modelDir, vocabFlag string, logf func(string, ...any)) (*tokenizer.Tokenizer, tokenizerSource, error) {
 	if modelDir != "" {
+		if _, err := os.Stat(filepath.Join(modelDir, "vocab.txt")); err != nil && isCheckpointDir(modelDir) {
+			// A checkpoint of an older run, without tokenizer files: the
+			// run's own, one level up.
+			if _, err := os.Stat(filepath.Join(filepath.Dir(modelDir), "vocab.txt")); err == nil {
+				modelDir = filepath.Dir(modelDir)
+			}
+		}
 		if _, err := os.Stat(filepath.Join(modelDir, "vocab.txt")); err == nil {
 			if vocabFlag != "" {
 				logf("warning: using the tokenizer of %s; --vocab %s is ignored", modelDir, vocabFlag)
@@ -175,13 +189,13 @@ const tokenizerConfig = `{
 }
 `
 
-// writeTokenizerFiles puts vocab.txt, tokenizer_config.json and
-// special_tokens_map.json (and tokenizer.json when the source has one) into
-// dir: copies of the source model's files, else BERT's defaults.
-func writeTokenizerFiles(dir string, src tokenizerSource) error {
+// tokenizerFiles returns vocab.txt, tokenizer_config.json and
+// special_tokens_map.json (and tokenizer.json when the source has one):
+// copies of the source model's files, else BERT's defaults.
+func tokenizerFiles(src tokenizerSource) (map[string][]byte, error) {
 	vocab, err := os.ReadFile(src.vocab)
 	if err != nil {
-		return fmt.Errorf("save tokenizer: %w", err)
+		return nil, fmt.Errorf("save tokenizer: %w", err)
 	}
 	files := map[string][]byte{
 		"vocab.txt":               vocab,
@@ -195,6 +209,11 @@ func writeTokenizerFiles(dir string, src tokenizerSource) error {
 			}
 		}
 	}
+	return files, nil
+}
+
+// writeFiles writes each file into dir atomically.
+func writeFiles(dir string, files map[string][]byte) error {
 	for name, data := range files {
 		if err := writeFileAtomic(filepath.Join(dir, name), data); err != nil {
 			return fmt.Errorf("save tokenizer: %w", err)
@@ -206,4 +225,19 @@ func writeTokenizerFiles(dir string, src tokenizerSource) error {
 // writeFileAtomic writes data to path atomically (package atomicfile).
 func writeFileAtomic(path string, data []byte) error {
 	return atomicfile.WriteBytes(path, 0o644, data)
+}
+
+// isCheckpointDir reports whether dir is named like a trainer checkpoint
+// (checkpoint-N).
+func isCheckpointDir(dir string) bool {
+	n, ok := strings.CutPrefix(filepath.Base(filepath.Clean(dir)), trainer.CheckpointPrefix)
+	if !ok || n == "" {
+		return false
+	}
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"time"
 
@@ -14,24 +15,34 @@ import (
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, f := newTrainFlags(stderr)
-	if err := parse(fs, args); err != nil {
+	if err := parseTrain(fs, f, args, func(msg string) { fmt.Fprintln(stderr, msg) }); err != nil {
 		return err
 	}
 	if err := f.check(); err != nil {
 		return err
 	}
 	a := &f.args
-	a.BatchSize, a.Seed, a.MLMProbability, a.WholeWord = f.batchSize, f.seed, f.mlmProbability, f.wholeWord
+	if a.BatchSize < 1 {
+		return fmt.Errorf("--batch-size %d must be positive", a.BatchSize)
+	}
+	if !f.doTrain {
+		return evalOnly(ctx, f, stdout, stderr)
+	}
 	if f.trainSize < 1 {
 		return fmt.Errorf("--train-size %d must be positive", f.trainSize)
 	}
 	// Refuse before any download or preprocessing.
-	if err := trainer.PrepareOutputDir(a.OutputDir, f.overwrite, a.Resume); err != nil {
+	resume := a.Resume
+	if _, err := os.Stat(a.OutputDir); err != nil && a.ResumeFrom != "" {
+		resume = false // a checkpoint continued into a new directory
+	}
+	if err := trainer.PrepareOutputDir(a.OutputDir, f.overwrite, resume); err != nil {
 		return err
 	}
 	setThreads(f.threads)
 	p := trainer.NewProgress(stdout)
 	logf := func(format string, args ...any) { p.Printf(format, args...) }
+	logf("finetune: %s on %s, output in %s", f.model, f.data, a.OutputDir)
 
 	m, modelDir, err := loadModel(ctx, f.model, f.seed, logf)
 	if err != nil {
@@ -53,17 +64,35 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	col := &dataset.Collator{MLMProbability: f.mlmProbability, WholeWord: f.wholeWord, Tok: tok}
-	evalBatches := dataset.FixedMasked(test, col, f.batchSize, f.seed)
+	evalBatches := dataset.FixedMasked(test, col, f.evalBatchSize, f.seed)
+	// The run's arguments and tokenizer go into the output directory and
+	// every checkpoint, so that each of them evaluates and reproduces alone.
+	files, err := tokenizerFiles(tokSrc)
+	if err != nil {
+		return err
+	}
+	if files[RunArgsName], err = runArgsJSON(fs); err != nil {
+		return err
+	}
+	if files[TrainingArgsName], err = trainingArgsJSON(f, time.Now()); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(a.OutputDir, 0o755); err != nil {
+		return err
+	}
+	if err := writeFiles(a.OutputDir, map[string][]byte{RunArgsName: files[RunArgsName], TrainingArgsName: files[TrainingArgsName]}); err != nil {
+		return err
+	}
 
 	logf("Model %s: %d layers, dim %d, %s parameters; %d training and %d evaluation chunks of %d tokens; %d threads",
 		f.model, m.Config.NLayers, m.Config.Dim, groupDigits(m.Params.Len()), train.Len(), test.Len(), train.ChunkSize, kernels.Threads())
-	tr := &trainer.Trainer{Model: m, Train: train, Collator: col, EvalBatches: evalBatches, Args: *a, Progress: p}
+	tr := &trainer.Trainer{Model: m, Train: train, Collator: col, EvalBatches: evalBatches, Args: *a, Progress: p, CheckpointFiles: files}
 	start := time.Now()
 	sum, err := tr.Run(ctx)
 	if err != nil {
 		return err
 	}
-	if err := writeTokenizerFiles(a.OutputDir, tokSrc); err != nil {
+	if err := writeFiles(a.OutputDir, files); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\n%s\n", trainer.FormatEpochTable(sum.Epochs))

@@ -20,6 +20,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -136,8 +137,14 @@ func parseLine(line []byte) (string, error) {
 	var obj struct {
 		Text *string `json:"text"`
 	}
-	if err := json.Unmarshal(line, &obj); err != nil {
-		return "", fmt.Errorf("not a JSON object: %w", err)
+	trimmed := bytes.TrimSpace(line)
+	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
+		// Not the decoder's message ("invalid character 'o' in literal
+		// null"): what the line should be.
+		return "", errors.New(`not a JSON object (want {"text": "..."} on each line)`)
+	}
+	if err := json.Unmarshal(trimmed, &obj); err != nil {
+		return "", errors.New(`"text" is not a string`)
 	}
 	if obj.Text == nil {
 		return "", errors.New(`no "text" field (or it is null)`)

@@ -125,6 +125,16 @@ func TestBadLines(t *testing.T) {
 			t.Errorf("line %d: reported as line %d; stderr %q", i+1, lines[i].Line, stderr)
 		}
 	}
+	// What the line should be, not the JSON decoder's message.
+	for i, want := range map[int]string{1: "line 2: not a JSON object (want {\"text\": \"...\"} on each line)",
+		2: `line 3: "text" is not a string`, 3: `line 4: no "text" field`, 4: "line 5: not a JSON object"} {
+		if !strings.HasPrefix(lines[i].Error, want) || !strings.Contains(stderr, want) {
+			t.Errorf("line %d: error %q, want %q (stderr %q)", i+1, lines[i].Error, want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "invalid character") {
+		t.Errorf("the decoder's message leaks: %q", stderr)
+	}
 	if diff := cmp.Diff([]int32{101, 7592, 102}, lines[0].InputIDs); diff != "" {
 		t.Errorf("line 1 ids (-want +got):\n%s", diff)
 	}

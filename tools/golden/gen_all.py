@@ -4,6 +4,7 @@ system interpreter: /usr/bin/python3 tools/golden/gen_all.py
 
   safetensors/testdata/python_dtypes.safetensors   gen_safetensors.py
   distilbert/testdata/*.safetensors, tiny-hf/       gen_distilbert.py
+  trainer/testdata/schedules.json                   gen_schedules.py
 
 Takes a few minutes on 2 cores (the full-size model in float32 and float64).
 """
@@ -22,3 +23,7 @@ gen_safetensors.main(os.path.join(ROOT, "safetensors", "testdata"))
 import gen_distilbert  # noqa: E402  (imports torch)
 
 gen_distilbert.main(os.path.join(ROOT, "distilbert", "testdata"))
+
+import gen_schedules  # noqa: E402
+
+gen_schedules.main(os.path.join(ROOT, "trainer", "testdata", "schedules.json"))

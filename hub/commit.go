@@ -1,0 +1,126 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+)
+
+// preuploadBatch is huggingface_hub's chunk size for the preupload call.
+const preuploadBatch = 256
+
+// preupload asks the Hub, for each addition, whether it goes to LFS,
+// whether the repository's .gitignore ignores it, and the oid the
+// repository already has under its path (_fetch_upload_modes).
+func (cl *client) preupload(ctx context.Context, repo, revision string, adds []*addition) error {
+	type fileReq struct {
+		Path   string `json:"path"`
+		Sample string `json:"sample"`
+		Size   int64  `json:"size"`
+	}
+	for start := 0; start < len(adds); start += preuploadBatch {
+		chunk := adds[start:min(start+preuploadBatch, len(adds))]
+		var req struct {
+			Files []fileReq `json:"files"`
+		}
+		for _, a := range chunk {
+			req.Files = append(req.Files, fileReq{Path: a.PathInRepo, Sample: base64.StdEncoding.EncodeToString(a.sample), Size: a.size})
+		}
+		body, size := jsonBody(req)
+		r, err := cl.do(ctx, apiCall{method: http.MethodPost, url: repoPathURL(cl.opt.Endpoint, repo, "preupload", revision),
+			what: "preupload", body: body, size: size, header: jsonHeader(), auth: true, retry: true})
+		if err != nil {
+			return err
+		}
+		var ans struct {
+			Files []struct {
+				Path         string  `json:"path"`
+				UploadMode   string  `json:"uploadMode"`
+				ShouldIgnore bool    `json:"shouldIgnore"`
+				OID          *string `json:"oid"`
+			} `json:"files"`
+		}
+		if err := json.Unmarshal(r.body, &ans); err != nil {
+			return fmt.Errorf("hub: preupload to %s: %w: %v", repo, errMalformed, err)
+		}
+		byPath := map[string]*addition{}
+		for _, a := range chunk {
+			byPath[a.PathInRepo] = a
+		}
+		for _, f := range ans.Files {
+			a := byPath[f.Path]
+			if a == nil || (f.UploadMode != "lfs" && f.UploadMode != "regular") {
+				return fmt.Errorf("hub: preupload to %s: %w: file %q, upload mode %q", repo, errMalformed, f.Path, f.UploadMode)
+			}
+			a.mode, a.ignore = f.UploadMode, f.ShouldIgnore
+			if f.OID != nil {
+				a.remoteOID = *f.OID
+			}
+		}
+		for _, a := range chunk {
+			if a.mode == "" {
+				return fmt.Errorf("hub: preupload to %s: %w: no upload mode for %q", repo, errMalformed, a.PathInRepo)
+			}
+			// S3 refuses empty objects: empty files go regular, as
+			// huggingface_hub sends them.
+			if a.size == 0 {
+				a.mode = "regular"
+			}
+		}
+	}
+	return nil
+}
+
+// commitLine is one line of the NDJSON commit body.
+type commitLine struct {
+	Key   string `json:"key"`
+	Value any    `json:"value"`
+}
+
+// commit sends the commit of ops (_send_commit) and returns its URL and
+// oid. Regular files are read again here, inline in the body.
+func (cl *client) commit(ctx context.Context, repo string, opt UploadOptions, ops []*addition) (url, oid string, err error) {
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false)
+	lines := []commitLine{{Key: "header", Value: map[string]string{"summary": opt.CommitMessage, "description": opt.CommitDescription}}}
+	for _, a := range ops {
+		if a.mode == "lfs" {
+			lines = append(lines, commitLine{Key: "lfsFile", Value: map[string]any{"path": a.PathInRepo, "algo": "sha256", "oid": a.sha256, "size": a.size}})
+			continue
+		}
+		data, err := os.ReadFile(a.LocalPath)
+		if err != nil {
+			return "", "", fmt.Errorf("hub: commit to %s: %w", repo, err)
+		}
+		if int64(len(data)) != a.size {
+			return "", "", fmt.Errorf("hub: commit to %s: %s changed while uploading", repo, a.LocalPath)
+		}
+		lines = append(lines, commitLine{Key: "file", Value: map[string]string{"content": base64.StdEncoding.EncodeToString(data), "path": a.PathInRepo, "encoding": "base64"}})
+	}
+	for _, l := range lines {
+		if err := enc.Encode(l); err != nil {
+			panic(fmt.Sprintf("hub: encode commit line: %v", err))
+		}
+	}
+	payload := body.Bytes()
+	r, err := cl.do(ctx, apiCall{method: http.MethodPost, url: repoPathURL(cl.opt.Endpoint, repo, "commit", opt.Revision), what: "commit",
+		body: func() (io.Reader, error) { return bytes.NewReader(payload), nil }, size: int64(len(payload)),
+		header: http.Header{"Content-Type": {"application/x-ndjson"}}, auth: true, retry: true})
+	if err != nil {
+		return "", "", err
+	}
+	var ans struct {
+		CommitURL string `json:"commitUrl"`
+		CommitOID string `json:"commitOid"`
+	}
+	if err := json.Unmarshal(r.body, &ans); err != nil || ans.CommitOID == "" {
+		return "", "", fmt.Errorf("hub: commit to %s: %w (no commitOid)", repo, errMalformed)
+	}
+	return ans.CommitURL, ans.CommitOID, nil
+}

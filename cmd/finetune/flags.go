@@ -73,6 +73,7 @@ type trainFlags struct {
 	model     string
 	args      trainer.Args
 	overwrite bool
+	push      pushFlags
 }
 
 func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {
@@ -96,9 +97,11 @@ func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {
 	fs.StringVar(&a.OutputDir, "output-dir", a.OutputDir, "directory for the fine-tuned model, log.jsonl, loss.png and checkpoints")
 	fs.BoolVar(&a.Resume, "resume", false, "continue the run in --output-dir from its newest valid checkpoint")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the run already in --output-dir")
+	f.push.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: finetune [flags]
        finetune eval --model DIR (--masked FILE.jsonl | --data SOURCE) [flags]
+       finetune push --model DIR [--hub-model-id USER/NAME] [flags]
 
 Fine-tunes a DistilBERT masked language model on IMDB reviews as the Hugging
 Face course does (Trainer with AdamW, linear schedule, evaluation each epoch),

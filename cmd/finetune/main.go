@@ -5,6 +5,7 @@
 //	finetune [flags]                  train (see finetune --help)
 //	finetune eval --model DIR --masked FILE.jsonl
 //	finetune eval --model DIR --data SOURCE [data flags]
+//	finetune push --model DIR [--hub-model-id USER/NAME]
 //
 // Training evaluates once before the first step, then after every epoch,
 // prints the course's table (Epoch | Training Loss | Validation Loss |
@@ -13,6 +14,8 @@
 // special_tokens_map.json) that transformers' pipeline("fill-mask") and
 // cmd/fillmask load, plus log.jsonl, loss.png and the last checkpoints.
 // Ctrl-C stops after the current step with a checkpoint; --resume continues.
+// A model card (README.md) is written there too; --push-to-hub pushes the
+// model and card to the Hugging Face Hub (see push.go).
 //
 // Offline (no Hub access), with the data folder of this repository:
 //
@@ -62,6 +65,9 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "eval" {
 		return runEval(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "push" {
+		return runPush(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "train" {
 		args = args[1:]

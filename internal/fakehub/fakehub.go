@@ -91,12 +91,16 @@ type File struct {
 // empty) and whose path on Server ("hub" or "storage") starts with
 // PathPrefix: with Status the request is answered with that status; with
 // Drop the connection is dropped after reading DropAfter bytes of the
-// request body.
+// request body. Delay is waited first, or, with Until, the request waits
+// until Until returns true (polled, for at most Delay); a fault with only
+// a wait holds the request back and then serves it normally.
 type Fault struct {
 	Server, Method, PathPrefix string
 	Status                     int
 	Drop                       bool
 	DropAfter                  int64
+	Delay                      time.Duration
+	Until                      func() bool
 	Times                      int
 }
 
@@ -251,8 +255,23 @@ func (h *Hub) apply(server string, w http.ResponseWriter, r *http.Request) int {
 		}
 	}
 	h.mu.Unlock()
+	if f != nil && f.Delay > 0 {
+		deadline := time.After(f.Delay)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+	wait:
+		for f.Until == nil || !f.Until() {
+			select {
+			case <-deadline:
+				break wait
+			case <-r.Context().Done():
+				break wait
+			case <-tick.C:
+			}
+		}
+	}
 	switch {
-	case f == nil:
+	case f == nil, f.Status == 0 && !f.Drop:
 		return 0
 	case f.Drop:
 		io.CopyN(io.Discard, r.Body, f.DropAfter)

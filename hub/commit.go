@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -76,6 +77,57 @@ func (cl *client) preupload(ctx context.Context, repo, revision string, adds []*
 	return nil
 }
 
+// commitRetrying sends the commit of ops and, after a transient failure
+// (429, 5xx, a dropped connection), sends it again with http_backoff's
+// waits, unless the repository meanwhile holds every file of ops: then
+// the first attempt went through and only its answer was lost, and the
+// head is reported instead of making a second, empty commit.
+// (huggingface_hub does not retry commits by default.)
+func (cl *client) commitRetrying(ctx context.Context, repo string, opt UploadOptions, ops []*addition) (url, oid string, err error) {
+	wait := retryWait
+	for attempt := 0; ; attempt++ {
+		url, oid, err = cl.commit(ctx, repo, opt, ops)
+		if err == nil || !retriable(err) || attempt >= maxAPIRetries || ctx.Err() != nil {
+			return url, oid, err
+		}
+		if cl.logf != nil {
+			cl.logf("hub: commit failed (%v); retrying in %s", err, wait)
+		}
+		if werr := sleep(ctx, wait); werr != nil {
+			return "", "", fmt.Errorf("hub: commit: %w", werr)
+		}
+		wait = min(2*wait, maxRetryWait)
+		for _, a := range ops {
+			a.remoteOID = ""
+		}
+		if err := cl.preupload(ctx, repo, opt.Revision, ops); err != nil {
+			return "", "", err
+		}
+		done := true
+		for _, a := range ops {
+			done = done && a.remoteOID == a.localOID()
+		}
+		if done {
+			sha, err := repoSHA(ctx, cl, repo, opt.Revision)
+			if err != nil {
+				return "", "", err
+			}
+			return opt.Endpoint + "/" + repo + "/commit/" + sha, sha, nil
+		}
+	}
+}
+
+// retriable reports whether a failed request may succeed if sent again:
+// a transient status or a network error, not a local or protocol error.
+func retriable(err error) bool {
+	var se *httpStatusError
+	if errors.As(err, &se) {
+		return transientStatus(se.status)
+	}
+	var le *localError
+	return !errors.As(err, &le) && !errors.Is(err, errMalformed) && !errors.Is(err, errBadRequest)
+}
+
 // commitLine is one line of the NDJSON commit body.
 type commitLine struct {
 	Key   string `json:"key"`
@@ -96,10 +148,10 @@ func (cl *client) commit(ctx context.Context, repo string, opt UploadOptions, op
 		}
 		data, err := os.ReadFile(a.LocalPath)
 		if err != nil {
-			return "", "", fmt.Errorf("hub: commit to %s: %w", repo, err)
+			return "", "", &localError{fmt.Errorf("hub: commit to %s: %w", repo, err)}
 		}
 		if int64(len(data)) != a.size {
-			return "", "", fmt.Errorf("hub: commit to %s: %s changed while uploading", repo, a.LocalPath)
+			return "", "", &localError{fmt.Errorf("hub: commit to %s: %s changed while uploading", repo, a.LocalPath)}
 		}
 		lines = append(lines, commitLine{Key: "file", Value: map[string]string{"content": base64.StdEncoding.EncodeToString(data), "path": a.PathInRepo, "encoding": "base64"}})
 	}
@@ -111,7 +163,7 @@ func (cl *client) commit(ctx context.Context, repo string, opt UploadOptions, op
 	payload := body.Bytes()
 	r, err := cl.do(ctx, apiCall{method: http.MethodPost, url: repoPathURL(cl.opt.Endpoint, repo, "commit", opt.Revision), what: "commit",
 		body: func() (io.Reader, error) { return bytes.NewReader(payload), nil }, size: int64(len(payload)),
-		header: http.Header{"Content-Type": {"application/x-ndjson"}}, auth: true, retry: true})
+		header: http.Header{"Content-Type": {"application/x-ndjson"}}, auth: true})
 	if err != nil {
 		return "", "", err
 	}

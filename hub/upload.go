@@ -38,10 +38,11 @@ import (
 //     (content inline, base64), an "lfsFile" line per LFS file (its sha256
 //     and size). The answer gives the commit's URL and oid.
 //
-// Every request except the commit is retried on 408, 429, 5xx and network
-// errors as http_backoff does; the commit is retried too (huggingface_hub
-// leaves it to the caller): a retried commit whose first attempt went
-// through only repeats identical content. The token goes to the endpoint's
+// Every request is retried on 408, 429, 5xx and network errors as
+// http_backoff does. The commit is retried too (huggingface_hub leaves that
+// to the caller), after asking the preupload call whether the repository
+// already holds the files: a commit whose answer was lost is not made
+// twice. The token goes to the endpoint's
 // host only (never to the storage URLs the Hub hands out) and never appears
 // in an error.
 
@@ -274,7 +275,7 @@ func uploadFiles(ctx context.Context, repoID string, files []File, opt UploadOpt
 		info.OID, info.URL = sha, opt.Endpoint+"/"+repoID+"/commit/"+sha
 		return info, nil
 	}
-	url, oid, err := cl.commit(ctx, repoID, opt, ops)
+	url, oid, err := cl.commitRetrying(ctx, repoID, opt, ops)
 	if err != nil {
 		return nil, writeError(err, repoID, hasToken)
 	}

@@ -374,6 +374,30 @@ func TestUploadRetriesTransientFailures(t *testing.T) {
 	}
 }
 
+// A commit applied by the Hub whose answer is lost is not made twice: the
+// retry finds the files already there.
+func TestUploadCommitAnswerLost(t *testing.T) {
+	shortRetries(t)
+	h := fakehub.New(t)
+	opt, _ := pushOptions(t, h)
+	ctx := context.Background()
+	if _, err := CreateRepo(ctx, "alice/m", false, opt.Options); err != nil {
+		t.Fatal(err)
+	}
+	h.AddFault(fakehub.Fault{Server: "hub", Method: "POST", PathPrefix: "/api/models/alice/m/commit/", DropResponse: true, Times: 1})
+	info, err := UploadFolder(ctx, "alice/m", writeTree(t, modelTree()), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := h.Repo("alice/m")
+	if len(r.Commits) != 2 || info.OID != r.Head() {
+		t.Errorf("%d commits (want the initial one and one push), info.OID %s, head %s", len(r.Commits), info.OID, r.Head())
+	}
+	if n := count(h.Requests(), "hub", "POST", "/api/models/alice/m/commit/"); n != 0 {
+		t.Errorf("%d commits answered after the lost one, want 0", n)
+	}
+}
+
 func TestUploadGivesUpOnPersistentFailure(t *testing.T) {
 	shortRetries(t)
 	h := fakehub.New(t)

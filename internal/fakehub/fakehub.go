@@ -101,7 +101,11 @@ type Fault struct {
 	DropAfter                  int64
 	Delay                      time.Duration
 	Until                      func() bool
-	Times                      int
+	// DropResponse serves the request (a commit is applied), then drops
+	// the connection instead of answering: the client cannot know it
+	// succeeded.
+	DropResponse bool
+	Times        int
 }
 
 // Request is a request the fake received.
@@ -271,6 +275,17 @@ func (h *Hub) apply(server string, w http.ResponseWriter, r *http.Request) int {
 		}
 	}
 	switch {
+	case f != nil && f.DropResponse:
+		rec := httptest.NewRecorder()
+		if server == "hub" {
+			h.serveHub(rec, r)
+		} else {
+			h.serveStorage(rec, r)
+		}
+		h.mu.Lock()
+		h.reqs = append(h.reqs, Request{Server: server, Method: r.Method, Path: r.URL.EscapedPath(), Auth: r.Header.Get("Authorization"), Status: -1})
+		h.mu.Unlock()
+		panic(http.ErrAbortHandler)
 	case f == nil, f.Status == 0 && !f.Drop:
 		return 0
 	case f.Drop:

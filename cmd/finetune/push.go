@@ -130,6 +130,12 @@ type pushRun struct {
 }
 
 func newPushRun(target *hubTarget, strategy, out string, tok tokenizerSource, info cardInfo, logf func(string, ...any)) *pushRun {
+	// Staging folders left by a run that crashed mid-push.
+	if stale, _ := filepath.Glob(filepath.Join(out, stagingPrefix+"*")); len(stale) > 0 {
+		for _, d := range stale {
+			os.RemoveAll(d)
+		}
+	}
 	r := &pushRun{target: target, strategy: strategy, out: out, tok: tok, info: info, logf: logf}
 	if strategy != strategyEnd {
 		r.bg = newBGPusher(r.pushStaged, r.bgLogf)

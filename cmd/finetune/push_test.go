@@ -102,6 +102,10 @@ func TestPushToHubEverySaveRoundTrip(t *testing.T) {
 	// The first push's commit is held until training has saved
 	// checkpoint-6: if training waited for pushes, it would never come and
 	// the hold would time out.
+	// A staging folder left by a crashed run is removed.
+	if err := os.MkdirAll(filepath.Join(out, stagingPrefix+"3-stale", "root"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	trainedOn := func() bool { _, err := os.Stat(filepath.Join(out, "checkpoint-6")); return err == nil }
 	h.AddFault(fakehub.Fault{Server: "hub", Method: "POST", PathPrefix: "/api/models/alice/tiny-imdb/commit/", Delay: 60 * time.Second, Until: trainedOn, Times: 1})
 	stdout, _, err := runCmd(t, append(tinyTrainArgs(t, out), "--push-to-hub", "--hub-strategy", "every_save")...)

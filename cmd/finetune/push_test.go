@@ -163,7 +163,8 @@ func TestPushToHubStrategies(t *testing.T) {
 		t.Run(tc.strategy, func(t *testing.T) {
 			h := useFakeHub(t)
 			out := filepath.Join(t.TempDir(), "out")
-			_, _, err := runCmd(t, append(tinyTrainArgs(t, out), "--push-to-hub", "--hub-model-id", "run-"+tc.strategy, "--hub-strategy", tc.strategy, "--hub-private")...)
+			args := tinyTrainArgs(t, out)
+			_, _, err := runCmd(t, append(slices.Clone(args), "--push-to-hub", "--hub-model-id", "run-"+tc.strategy, "--hub-strategy", tc.strategy, "--hub-private")...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -184,6 +185,25 @@ func TestPushToHubStrategies(t *testing.T) {
 				want, _ := os.ReadFile(filepath.Join(out, "checkpoint-10", "optimizer.safetensors"))
 				if got := files["last-checkpoint/optimizer.safetensors"]; got == nil || string(got.Data) != string(want) {
 					t.Error("last-checkpoint/ is not the newest checkpoint")
+				}
+				// As the README says: last-checkpoint/ moved to
+				// OUT/checkpoint-STEP resumes elsewhere.
+				other := filepath.Join(t.TempDir(), "elsewhere")
+				ck := filepath.Join(other, "checkpoint-10")
+				if err := os.MkdirAll(ck, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				for name, f := range files {
+					if rest, ok := strings.CutPrefix(name, "last-checkpoint/"); ok {
+						if err := os.WriteFile(filepath.Join(ck, rest), f.Data, 0o644); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				args[len(args)-1] = other
+				stdout, _, err := runCmd(t, append(args, "--resume")...)
+				if err != nil || !strings.Contains(stdout, "Resuming from") {
+					t.Errorf("resume from the pushed checkpoint: err %v, output:\n%s", err, stdout)
 				}
 			}
 			checkRoundTrip(t, repo, out)

@@ -247,6 +247,11 @@ func TestPushSubcommand(t *testing.T) {
 	if err := os.Remove(filepath.Join(out, "README.md")); err != nil {
 		t.Fatalf("training did not write the model card: %v", err)
 	}
+	// The token of `huggingface-cli login`: $HF_HOME/token.
+	t.Setenv("HF_TOKEN", "")
+	if err := os.WriteFile(filepath.Join(os.Getenv("HF_HOME"), "token"), []byte(h.Token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	stdout, _, err := runCmd(t, "push", "--model", out, "--hub-model-id", "alice/pushed", "--last-checkpoint")
 	if err != nil {
 		t.Fatal(err)

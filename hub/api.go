@@ -83,7 +83,7 @@ func (cl *client) do(ctx context.Context, c apiCall) (*apiResp, error) {
 			err = apiStatusError(c, r)
 		case ctx.Err() != nil:
 			return nil, fmt.Errorf("hub: %s: %w", c.what, ctx.Err())
-		case !c.retry:
+		case !c.retry || errors.As(err, new(*localError)):
 			return nil, err
 		}
 		if attempt >= maxAPIRetries {
@@ -121,6 +121,9 @@ func (cl *client) once(ctx context.Context, c apiCall) (*apiResp, error) {
 	if body != nil {
 		req.ContentLength = c.size
 		if c.size == 0 {
+			if cl, ok := body.(io.Closer); ok {
+				cl.Close()
+			}
 			req.Body = http.NoBody
 		}
 	}

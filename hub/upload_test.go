@@ -486,3 +486,22 @@ func TestListFolderIgnores(t *testing.T) {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
 }
+
+// A file that cannot be read is a local error: reported at once, naming
+// the file, not retried as a network failure would be.
+func TestUploadLocalErrorNotRetried(t *testing.T) {
+	shortRetries(t)
+	h := fakehub.New(t)
+	opt, sink := pushOptions(t, h)
+	cl := newClient(opt.Options.withDefaults())
+	cl.logf = sink.logf
+	a := &addition{File: File{PathInRepo: "model.safetensors", LocalPath: filepath.Join(t.TempDir(), "gone.safetensors")}, size: 10}
+	_, err := cl.do(context.Background(), apiCall{method: http.MethodPut, url: h.StorageURL + "/put/x", what: "LFS upload of model.safetensors",
+		body: a.section(0, 10), size: 10, retry: true})
+	if err == nil || !strings.Contains(err.Error(), "gone.safetensors") {
+		t.Errorf("err = %v, want the missing file named", err)
+	}
+	if len(sink.lines) != 0 || len(h.Requests()) != 0 {
+		t.Errorf("retried a local error: log %q", sink.lines)
+	}
+}

@@ -338,3 +338,22 @@ func TestBGPusher(t *testing.T) {
 		t.Errorf("log:\n%s", joined)
 	}
 }
+
+func TestHelpListsHubFlags(t *testing.T) {
+	_, stderr, err := runCmd(t, "--help")
+	if !errors.Is(err, errHelp) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, want := range []string{"-push-to-hub", "-hub-model-id string", "-hub-private", "-hub-strategy string", `(default "end")`, "-hub-token string", "finetune push --model DIR"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	_, stderr, err = runCmd(t, "push", "-h")
+	if !errors.Is(err, errHelp) || !strings.Contains(stderr, "-hub-model-id string") || !strings.Contains(stderr, "-last-checkpoint") {
+		t.Errorf("push -h: err %v, output:\n%s", err, stderr)
+	}
+	if _, _, err := runCmd(t, "push"); err == nil || !strings.Contains(err.Error(), "--model") {
+		t.Errorf("push without --model: err = %v", err)
+	}
+}

@@ -47,11 +47,11 @@ type pushFlags struct {
 }
 
 func (p *pushFlags) register(fs *flag.FlagSet) {
-	fs.BoolVar(&p.enabled, "push-to-hub", false, "push the model and its card (README.md) to the Hugging Face Hub (token: --hub-token, $HF_TOKEN or `huggingface-cli login`'s token file)")
+	fs.BoolVar(&p.enabled, "push-to-hub", false, "push the model and its card (README.md) to the Hugging Face Hub (token: --hub-token, $HF_TOKEN or the token file of huggingface-cli login)")
 	fs.StringVar(&p.modelID, "hub-model-id", "", "repository to push to, \"user/name\" or \"org/name\" (default: the --output-dir's name under the token's user)")
 	fs.BoolVar(&p.private, "hub-private", false, "create the repository private (an existing repository keeps its visibility)")
 	fs.StringVar(&p.strategy, "hub-strategy", strategyEnd, "what is pushed: end (the final model), every_save (also the model at each save, in the background) or checkpoint (also the latest checkpoint as last-checkpoint/, to resume elsewhere)")
-	fs.StringVar(&p.token, "hub-token", "", "Hub token with write access (default: $HF_TOKEN, else the token file of `huggingface-cli login`)")
+	fs.StringVar(&p.token, "hub-token", "", "Hub token with write access (default: $HF_TOKEN, else the token file of huggingface-cli login, $HF_HOME/token)")
 }
 
 func (p *pushFlags) check() error {
@@ -503,7 +503,7 @@ func runPush(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	model := fs.String("model", "", "model directory to push (a finetune --output-dir, or any directory in the Hugging Face layout)")
 	modelID := fs.String("hub-model-id", "", "repository, \"user/name\" or \"org/name\" (default: the directory's name under the token's user)")
 	private := fs.Bool("hub-private", false, "create the repository private (an existing repository keeps its visibility)")
-	token := fs.String("hub-token", "", "Hub token with write access (default: $HF_TOKEN, else the token file of `huggingface-cli login`)")
+	token := fs.String("hub-token", "", "Hub token with write access (default: $HF_TOKEN, else the token file of huggingface-cli login, $HF_HOME/token)")
 	withCkpt := fs.Bool("last-checkpoint", false, "also push the directory's newest checkpoint as last-checkpoint/ (to resume elsewhere)")
 	message := fs.String("commit-message", "Upload model using distilgo", "commit message")
 	fs.Usage = func() {

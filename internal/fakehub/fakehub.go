@@ -512,10 +512,14 @@ func (h *Hub) preupload(w http.ResponseWriter, r *http.Request, id, rev string) 
 		ShouldIgnore bool    `json:"shouldIgnore"`
 		OID          *string `json:"oid"`
 	}
+	// Shaped as the Hub's recorded answers (huggingface_hub's
+	// tests/cassettes): files, and the head commit.
 	ans := struct {
-		Files []fileAns `json:"files"`
+		Files     []fileAns `json:"files"`
+		CommitOID string    `json:"commitOid"`
 	}{Files: []fileAns{}}
 	h.mu.Lock()
+	ans.CommitOID = rp.Head()
 	head := rp.Snapshots[rp.Head()]
 	for _, f := range req.Files {
 		if _, err := base64.StdEncoding.DecodeString(f.Sample); err != nil {
@@ -779,7 +783,7 @@ func (h *Hub) commit(w http.ResponseWriter, r *http.Request, id, rev string) {
 	}
 	oid := h.addCommit(rp, snap, msg)
 	h.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "commitOid": oid, "commitUrl": h.URL + "/" + id + "/commit/" + oid})
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "commitOid": oid, "commitUrl": h.URL + "/" + id + "/commit/" + oid, "hookOutput": ""})
 }
 
 // resolve serves HEAD and GET /{repo}/resolve/{revision}/{file} as the Hub

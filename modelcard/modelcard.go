@@ -158,13 +158,22 @@ func (c Card) Render() string {
 	w("mask_filler = pipeline(\"fill-mask\", model=%q)\nmask_filler(\"This is a great [MASK].\")\n```\n\n", id)
 	w("With distilgo:\n\n```sh\nfillmask --model %s \"This is a great [MASK].\"\n```\n\n", id)
 	w("## Training and evaluation data\n\nMore information needed\n\n")
-	w("## Training procedure\n\n### Training hyperparameters\n\nThe following hyperparameters were used during training:\n")
+	w("## Training procedure\n\n### Training hyperparameters\n\n")
+	if len(c.Hyperparameters) == 0 {
+		w("More information needed\n")
+	} else {
+		w("The following hyperparameters were used during training:\n")
+	}
 	for _, p := range c.Hyperparameters {
 		w("- %s: %s\n", p.Name, p.Value)
 	}
 	w("\n### Training results\n\n")
-	w("| Epoch | Training Loss | Validation Loss | Perplexity |\n")
-	w("|:-----:|:-------------:|:---------------:|:----------:|\n")
+	if len(c.Results) == 0 {
+		w("More information needed\n")
+	} else {
+		w("| Epoch | Training Loss | Validation Loss | Perplexity |\n")
+		w("|:-----:|:-------------:|:---------------:|:----------:|\n")
+	}
 	for _, r := range c.Results {
 		ev, ppl := "-", "-"
 		if r.HasEval {

@@ -45,6 +45,7 @@ func TestRenderGolden(t *testing.T) {
 		{"course", courseCard()},
 		{"random_local_no_eval", Card{ModelName: "my run: v2", Dataset: "reviews.txt (1,000 lines)", License: "mit",
 			Hyperparameters: []Param{{"seed", "1"}}, Results: []Row{{Epoch: 1, TrainLoss: math.NaN()}}}},
+		{"bare_directory", Card{ModelName: "pushed", RepoID: "org/pushed"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -144,8 +144,13 @@ func TestPushToHubEverySaveRoundTrip(t *testing.T) {
 			t.Errorf("%s on the Hub differs from the local output (%v)", name, err)
 		}
 	}
-	if card, _ := os.ReadFile(filepath.Join(out, "README.md")); !strings.Contains(string(card), `model="alice/tiny-imdb"`) {
-		t.Errorf("model card lacks the repository id:\n%s", card)
+	card, _ := os.ReadFile(filepath.Join(out, "README.md"))
+	for _, want := range []string{`model="alice/tiny-imdb"`, "fillmask --model alice/tiny-imdb", "- name: tiny-imdb", "- type: perplexity",
+		"- learning_rate: 0.001\n", "- train_batch_size: 8\n", "- seed: 42\n", "- num_epochs: 2.0\n", "- chunk_size: 16\n",
+		"AdamW with betas=(0.9,0.999), epsilon=1e-08 and weight_decay=0.01", "\n| 1 | ", "\n| 2 | ", "- Go go1.", "- kernels "} {
+		if !strings.Contains(string(card), want) {
+			t.Errorf("model card lacks %q:\n%s", want, card)
+		}
 	}
 	if st, _ := filepath.Glob(filepath.Join(out, stagingPrefix+"*")); len(st) > 0 {
 		t.Errorf("staging folders left: %v", st)

@@ -105,7 +105,11 @@ func (cl *client) commitRetrying(ctx context.Context, repo string, opt UploadOpt
 		}
 		done := true
 		for _, a := range ops {
-			done = done && a.remoteOID == a.localOID()
+			same, err := a.unchanged()
+			if err != nil {
+				return "", "", err
+			}
+			done = done && same
 		}
 		if done {
 			sha, err := repoSHA(ctx, cl, repo, opt.Revision)

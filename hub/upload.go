@@ -176,19 +176,43 @@ type addition struct {
 	size   int64
 	sample []byte // the first 512 bytes
 	sha256 string // hex
-	gitOID string // git blob sha1, hex: a regular file's oid on the Hub
+	gitOID string // git blob sha1, hex: a regular file's oid on the Hub (see localOID)
 	// From the preupload answer.
 	mode      string // "regular" or "lfs"
 	ignore    bool
 	remoteOID string
 }
 
-// localOID is the oid the Hub reports for this content once committed.
-func (a *addition) localOID() string {
+// localOID is the oid the Hub reports for this content once committed:
+// the SHA-256 of an LFS file, the git blob SHA-1 of a regular one. The
+// latter is computed here, on first use, as huggingface_hub does (regular
+// files are small; hashing every file twice would double the cost of the
+// weights).
+func (a *addition) localOID() (string, error) {
 	if a.mode == "lfs" {
-		return a.sha256
+		return a.sha256, nil
 	}
-	return a.gitOID
+	if a.gitOID == "" {
+		data, err := os.ReadFile(a.LocalPath)
+		if err != nil {
+			return "", &localError{fmt.Errorf("hub: upload %s: %w", a.PathInRepo, err)}
+		}
+		s1 := sha1.New()
+		fmt.Fprintf(s1, "blob %d\x00", len(data))
+		s1.Write(data)
+		a.gitOID = hex.EncodeToString(s1.Sum(nil))
+	}
+	return a.gitOID, nil
+}
+
+// unchanged reports whether the repository already holds a's content
+// under its path.
+func (a *addition) unchanged() (bool, error) {
+	if a.remoteOID == "" {
+		return false, nil
+	}
+	oid, err := a.localOID()
+	return oid == a.remoteOID, err
 }
 
 // UploadFiles uploads files into the model repository repoID
@@ -244,12 +268,15 @@ func uploadFiles(ctx context.Context, repoID string, files []File, opt UploadOpt
 	info := &CommitInfo{}
 	var ops []*addition
 	for _, a := range adds {
+		same, err := a.unchanged()
 		switch {
+		case err != nil:
+			return nil, err
 		case a.ignore:
 			if opt.Logf != nil {
 				opt.Logf("hub: %s is ignored by the repository's .gitignore", a.PathInRepo)
 			}
-		case a.remoteOID != "" && a.remoteOID == a.localOID():
+		case same:
 			info.Unchanged = append(info.Unchanged, a.PathInRepo)
 		default:
 			ops = append(ops, a)
@@ -286,8 +313,7 @@ func uploadFiles(ctx context.Context, repoID string, files []File, opt UploadOpt
 	return info, nil
 }
 
-// hashFile reads f once for its size, first 512 bytes, SHA-256 and git
-// blob id.
+// hashFile reads f once for its size, first 512 bytes and SHA-256.
 func hashFile(f File) (*addition, error) {
 	fh, err := os.Open(f.LocalPath)
 	if err != nil {
@@ -302,10 +328,9 @@ func hashFile(f File) (*addition, error) {
 		return nil, fmt.Errorf("hub: upload %s: %s is not a regular file", f.PathInRepo, f.LocalPath)
 	}
 	a := &addition{File: f, size: st.Size()}
-	s256, s1 := sha256.New(), sha1.New()
-	fmt.Fprintf(s1, "blob %d\x00", a.size)
+	s256 := sha256.New()
 	var head sampleWriter
-	n, err := io.Copy(io.MultiWriter(s256, s1, &head), fh)
+	n, err := io.Copy(io.MultiWriter(s256, &head), fh)
 	if err != nil {
 		return nil, fmt.Errorf("hub: upload %s: read %s: %w", f.PathInRepo, f.LocalPath, err)
 	}
@@ -314,7 +339,6 @@ func hashFile(f File) (*addition, error) {
 	}
 	a.sample = head.b
 	a.sha256 = hex.EncodeToString(s256.Sum(nil))
-	a.gitOID = hex.EncodeToString(s1.Sum(nil))
 	return a, nil
 }
 

@@ -158,6 +158,29 @@ func TestPushToHubEverySaveRoundTrip(t *testing.T) {
 	checkRoundTrip(t, repo, out)
 }
 
+// Background pushes that keep failing are reported and never fail the run;
+// the final push still goes through.
+func TestPushToHubEverySaveFailuresDoNotFailTheRun(t *testing.T) {
+	h := useFakeHub(t)
+	out := filepath.Join(t.TempDir(), "out")
+	h.AddFault(fakehub.Fault{Server: "hub", Method: "POST", PathPrefix: "/api/models/alice/flaky/commit/", Status: 422,
+		BodyContains: "Training in progress", Times: 1000})
+	stdout, _, err := runCmd(t, append(tinyTrainArgs(t, out), "--push-to-hub", "--hub-model-id", "flaky", "--hub-strategy", "every_save")...)
+	if err != nil {
+		t.Fatalf("failed background pushes failed the run: %v", err)
+	}
+	for _, want := range []string{"warning: push of step 2 to the Hub failed", "trying again", "training continues", "failed); last failure: hub: commit", "Pushed to "} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	r := h.Repo("alice/flaky")
+	if len(r.Commits) != 2 || r.Messages[r.Head()] != "End of training" {
+		t.Errorf("commits %v, want the initial one and End of training", r.Messages)
+	}
+	checkRoundTrip(t, "alice/flaky", out)
+}
+
 // The checkpoint strategy also pushes the newest checkpoint under
 // last-checkpoint/; the end strategy pushes once, at the end.
 func TestPushToHubStrategies(t *testing.T) {

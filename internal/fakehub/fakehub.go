@@ -105,6 +105,9 @@ type Fault struct {
 	// the connection instead of answering: the client cannot know it
 	// succeeded.
 	DropResponse bool
+	// BodyContains, when set, limits the fault to requests whose body
+	// contains it (a commit with a given message).
+	BodyContains string
 	Times        int
 }
 
@@ -250,9 +253,15 @@ func (s *statusRecorder) WriteHeader(code int) {
 // when no fault matched.
 func (h *Hub) apply(server string, w http.ResponseWriter, r *http.Request) int {
 	h.mu.Lock()
+	var body []byte
+	if slices.ContainsFunc(h.faults, func(f *Fault) bool { return f.BodyContains != "" }) && r.Body != nil {
+		body, _ = io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	var f *Fault
 	for _, x := range h.faults {
-		if x.Times > 0 && x.Server == server && (x.Method == "" || x.Method == r.Method) && strings.HasPrefix(r.URL.Path, x.PathPrefix) {
+		if x.Times > 0 && x.Server == server && (x.Method == "" || x.Method == r.Method) && strings.HasPrefix(r.URL.Path, x.PathPrefix) &&
+			(x.BodyContains == "" || bytes.Contains(body, []byte(x.BodyContains))) {
 			x.Times--
 			f = x
 			break

@@ -253,11 +253,14 @@ func (s *statusRecorder) WriteHeader(code int) {
 // when no fault matched.
 func (h *Hub) apply(server string, w http.ResponseWriter, r *http.Request) int {
 	h.mu.Lock()
+	byBody := slices.ContainsFunc(h.faults, func(f *Fault) bool { return f.BodyContains != "" })
+	h.mu.Unlock()
 	var body []byte
-	if slices.ContainsFunc(h.faults, func(f *Fault) bool { return f.BodyContains != "" }) && r.Body != nil {
+	if byBody && r.Body != nil {
 		body, _ = io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
+	h.mu.Lock()
 	var f *Fault
 	for _, x := range h.faults {
 		if x.Times > 0 && x.Server == server && (x.Method == "" || x.Method == r.Method) && strings.HasPrefix(r.URL.Path, x.PathPrefix) &&

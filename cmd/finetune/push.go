@@ -240,12 +240,12 @@ func (r *pushRun) stage(ckpt string, step int, history []trainer.Record) (*pushJ
 
 // pushStaged sends a staged save: the model, then the checkpoint.
 func (r *pushRun) pushStaged(ctx context.Context, j *pushJob) error {
-	info, err := hub.UploadFolder(ctx, r.target.repoID, j.root, r.target.uploadOptions(j.message, nil))
+	info, err := hub.UploadFolder(ctx, r.target.repoID, j.root, r.target.uploadOptions(j.message, r.bgLogf))
 	if err != nil {
 		return err
 	}
 	if j.checkpoint != "" {
-		opt := r.target.uploadOptions(j.message+", checkpoint", nil)
+		opt := r.target.uploadOptions(j.message+", checkpoint", r.bgLogf)
 		opt.PathInRepo = lastCheckpointDir
 		if info, err = hub.UploadFolder(ctx, r.target.repoID, j.checkpoint, opt); err != nil {
 			return err

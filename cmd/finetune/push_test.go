@@ -108,7 +108,8 @@ func TestPushToHubEverySaveRoundTrip(t *testing.T) {
 	}
 	trainedOn := func() bool { _, err := os.Stat(filepath.Join(out, "checkpoint-6")); return err == nil }
 	h.AddFault(fakehub.Fault{Server: "hub", Method: "POST", PathPrefix: "/api/models/alice/tiny-imdb/commit/", Delay: 60 * time.Second, Until: trainedOn, Times: 1})
-	stdout, _, err := runCmd(t, append(tinyTrainArgs(t, out), "--push-to-hub", "--hub-strategy", "every_save")...)
+	args := tinyTrainArgs(t, out)
+	stdout, _, err := runCmd(t, append(slices.Clone(args), "--push-to-hub", "--hub-strategy", "every_save")...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +157,18 @@ func TestPushToHubEverySaveRoundTrip(t *testing.T) {
 		t.Errorf("staging folders left: %v", st)
 	}
 	checkRoundTrip(t, repo, out)
+
+	// The commands load the model by id: finetune eval of the Hub id
+	// prints exactly what it prints for the local output.
+	evalArgs := func(model string) []string {
+		return []string{"eval", "--model", model, "--vocab", args[3], "--data", args[5], "--chunk-size", "16", "--train-size", "40",
+			"--test-size", "8", "--batch-size", "8", "--cache-dir", t.TempDir(), "--threads", "1"}
+	}
+	local, _, err1 := runCmd(t, evalArgs(out)...)
+	remote, _, err2 := runCmd(t, evalArgs(repo)...)
+	if err1 != nil || err2 != nil || local != remote || !strings.HasPrefix(local, `{"loss":`) {
+		t.Errorf("eval of %s: %q (%v); of the local output: %q (%v)", repo, remote, err2, local, err1)
+	}
 }
 
 // Background pushes that keep failing are reported and never fail the run;

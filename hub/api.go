@@ -83,7 +83,7 @@ func (cl *client) do(ctx context.Context, c apiCall) (*apiResp, error) {
 			err = apiStatusError(c, r)
 		case ctx.Err() != nil:
 			return nil, fmt.Errorf("hub: %s: %w", c.what, ctx.Err())
-		case !c.retry || errors.As(err, new(*localError)):
+		case !c.retry || errors.As(err, new(*localError)) || errors.Is(err, errBadRequest):
 			return nil, err
 		}
 		if attempt >= maxAPIRetries {
@@ -116,6 +116,9 @@ func (cl *client) once(ctx context.Context, c apiCall) (*apiResp, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, c.method, c.url, body)
 	if err != nil {
+		if cl, ok := body.(io.Closer); ok {
+			cl.Close()
+		}
 		return nil, fmt.Errorf("hub: %s: %w: %w", c.what, err, errBadRequest)
 	}
 	if body != nil {

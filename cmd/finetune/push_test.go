@@ -114,6 +114,9 @@ func TestPushToHubEverySaveRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	const repo = "alice/tiny-imdb" // the output directory's name under the token's user
+	if strings.Contains(stdout, h.Token) {
+		t.Error("the token appears in the output")
+	}
 	r := h.Repo(repo)
 	if r == nil {
 		t.Fatalf("repository %s not created; output:\n%s", repo, stdout)
@@ -181,6 +184,9 @@ func TestPushToHubEverySaveFailuresDoNotFailTheRun(t *testing.T) {
 	stdout, _, err := runCmd(t, append(tinyTrainArgs(t, out), "--push-to-hub", "--hub-model-id", "flaky", "--hub-strategy", "every_save")...)
 	if err != nil {
 		t.Fatalf("failed background pushes failed the run: %v", err)
+	}
+	if strings.Contains(stdout, h.Token) {
+		t.Error("the token appears in the output")
 	}
 	for _, want := range []string{"warning: push of step 2 to the Hub failed", "trying again", "training continues", "failed); last failure: hub: commit", "Pushed to "} {
 		if !strings.Contains(stdout, want) {

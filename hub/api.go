@@ -161,10 +161,21 @@ func apiStatusError(c apiCall, r *apiResp) error {
 	}
 	if e.message == "" {
 		var j struct {
-			Error any `json:"error"`
+			Error  any `json:"error"`
+			Errors []struct {
+				Message string `json:"message"`
+			} `json:"errors"`
 		}
-		if json.Unmarshal(r.body, &j) == nil && j.Error != nil {
-			e.message = fmt.Sprint(j.Error)
+		if json.Unmarshal(r.body, &j) == nil {
+			if j.Error != nil {
+				e.message = fmt.Sprint(j.Error)
+			}
+			for _, m := range j.Errors { // validate-yaml's list
+				if e.message != "" {
+					e.message += "; "
+				}
+				e.message += m.Message
+			}
 		}
 	}
 	if len(e.message) > 500 {

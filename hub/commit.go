@@ -17,8 +17,10 @@ const preuploadBatch = 256
 
 // preupload asks the Hub, for each addition, whether it goes to LFS,
 // whether the repository's .gitignore ignores it, and the oid the
-// repository already has under its path (_fetch_upload_modes).
-func (cl *client) preupload(ctx context.Context, repo, revision string, adds []*addition) error {
+// repository already has under its path (_fetch_upload_modes). gitIgnore,
+// when not nil, is the content of a .gitignore being committed, which the
+// Hub then applies instead of the repository's.
+func (cl *client) preupload(ctx context.Context, repo, revision string, adds []*addition, gitIgnore *string) error {
 	type fileReq struct {
 		Path   string `json:"path"`
 		Sample string `json:"sample"`
@@ -27,8 +29,10 @@ func (cl *client) preupload(ctx context.Context, repo, revision string, adds []*
 	for start := 0; start < len(adds); start += preuploadBatch {
 		chunk := adds[start:min(start+preuploadBatch, len(adds))]
 		var req struct {
-			Files []fileReq `json:"files"`
+			Files     []fileReq `json:"files"`
+			GitIgnore *string   `json:"gitIgnore,omitempty"`
 		}
+		req.GitIgnore = gitIgnore
 		for _, a := range chunk {
 			req.Files = append(req.Files, fileReq{Path: a.PathInRepo, Sample: base64.StdEncoding.EncodeToString(a.sample), Size: a.size})
 		}
@@ -83,7 +87,7 @@ func (cl *client) preupload(ctx context.Context, repo, revision string, adds []*
 // the first attempt went through and only its answer was lost, and the
 // head is reported instead of making a second, empty commit.
 // (huggingface_hub does not retry commits by default.)
-func (cl *client) commitRetrying(ctx context.Context, repo string, opt UploadOptions, ops []*addition) (url, oid string, err error) {
+func (cl *client) commitRetrying(ctx context.Context, repo string, opt UploadOptions, ops []*addition, gitIgnore *string) (url, oid string, err error) {
 	wait := retryWait
 	for attempt := 0; ; attempt++ {
 		url, oid, err = cl.commit(ctx, repo, opt, ops)
@@ -100,7 +104,7 @@ func (cl *client) commitRetrying(ctx context.Context, repo string, opt UploadOpt
 		for _, a := range ops {
 			a.remoteOID = ""
 		}
-		if err := cl.preupload(ctx, repo, opt.Revision, ops); err != nil {
+		if err := cl.preupload(ctx, repo, opt.Revision, ops, gitIgnore); err != nil {
 			return "", "", err
 		}
 		done := true
@@ -179,4 +183,31 @@ func (cl *client) commit(ctx context.Context, repo string, opt UploadOptions, op
 		return "", "", fmt.Errorf("hub: commit to %s: %w (no commitOid)", repo, errMalformed)
 	}
 	return ans.CommitURL, ans.CommitOID, nil
+}
+
+// validateReadme asks the Hub whether the model card's YAML metadata is
+// valid before anything is uploaded, as create_commit does
+// (HfApi._validate_yaml: POST /api/validate-yaml). Warnings are logged.
+func (cl *client) validateReadme(ctx context.Context, repo string, content []byte) error {
+	body, size := jsonBody(map[string]string{"content": string(content), "repoType": "model"})
+	r, err := cl.do(ctx, apiCall{method: http.MethodPost, url: cl.opt.Endpoint + "/api/validate-yaml", what: "validate README.md",
+		body: body, size: size, header: jsonHeader(), auth: true, retry: true})
+	var se *httpStatusError
+	if errors.As(err, &se) && se.status == http.StatusBadRequest {
+		return fmt.Errorf("hub: push to %q: invalid metadata in README.md (%s): fix its YAML front matter", repo, se.message)
+	}
+	if err != nil {
+		return err
+	}
+	var ans struct {
+		Warnings []struct {
+			Message string `json:"message"`
+		} `json:"warnings"`
+	}
+	if json.Unmarshal(r.body, &ans) == nil && cl.logf != nil {
+		for _, w := range ans.Warnings {
+			cl.logf("hub: README.md metadata: warning: %s", w.Message)
+		}
+	}
+	return nil
 }

@@ -21,6 +21,9 @@ import (
 // upload_folder / create_commit (hf_api.py, _commit_api.py, lfs.py) without
 // the Xet protocol:
 //
+//  0. A README.md among the files is checked first with POST
+//     {endpoint}/api/validate-yaml, so a bad model card fails before any
+//     upload.
 //  1. POST {endpoint}/api/models/{repo}/preupload/{revision} with each
 //     file's path, size and first 512 bytes (base64): the Hub answers, per
 //     file, uploadMode "regular" or "lfs", shouldIgnore, and the oid of the
@@ -262,7 +265,28 @@ func uploadFiles(ctx context.Context, repoID string, files []File, opt UploadOpt
 		adds = append(adds, a)
 	}
 	hasToken := opt.Token != ""
-	if err := cl.preupload(ctx, repoID, opt.Revision, adds); err != nil {
+	var gitIgnore *string
+	for _, a := range adds {
+		switch a.PathInRepo {
+		case ".gitignore":
+			data, err := os.ReadFile(a.LocalPath)
+			if err != nil {
+				return nil, fmt.Errorf("hub: upload .gitignore: %w", err)
+			}
+			s := string(data)
+			gitIgnore = &s
+		case "README.md":
+			// Fail early on a bad model card, before any upload.
+			data, err := os.ReadFile(a.LocalPath)
+			if err != nil {
+				return nil, fmt.Errorf("hub: upload README.md: %w", err)
+			}
+			if err := cl.validateReadme(ctx, repoID, data); err != nil {
+				return nil, writeError(err, repoID, hasToken)
+			}
+		}
+	}
+	if err := cl.preupload(ctx, repoID, opt.Revision, adds, gitIgnore); err != nil {
 		return nil, writeError(err, repoID, hasToken)
 	}
 	info := &CommitInfo{}
@@ -302,7 +326,7 @@ func uploadFiles(ctx context.Context, repoID string, files []File, opt UploadOpt
 		info.OID, info.URL = sha, opt.Endpoint+"/"+repoID+"/commit/"+sha
 		return info, nil
 	}
-	url, oid, err := cl.commitRetrying(ctx, repoID, opt, ops)
+	url, oid, err := cl.commitRetrying(ctx, repoID, opt, ops, gitIgnore)
 	if err != nil {
 		return nil, writeError(err, repoID, hasToken)
 	}

@@ -505,3 +505,48 @@ func TestUploadLocalErrorNotRetried(t *testing.T) {
 		t.Errorf("retried a local error: log %q", sink.lines)
 	}
 }
+
+// A model card with broken YAML metadata fails before anything is sent
+// (create_commit's validate-yaml call); files the .gitignore being
+// committed ignores are left out.
+func TestUploadValidatesCardAndHonoursGitignore(t *testing.T) {
+	shortRetries(t)
+	h := fakehub.New(t)
+	opt, sink := pushOptions(t, h)
+	ctx := context.Background()
+	if _, err := CreateRepo(ctx, "alice/m", false, opt.Options); err != nil {
+		t.Fatal(err)
+	}
+	tree := modelTree()
+	tree["README.md"] = []byte("---\nlicense: apache-2.0\n# no closing line\n")
+	dir := writeTree(t, tree)
+	opt.Ignore = []string{"checkpoint-*"}
+	h.Requests()
+	_, err := UploadFolder(ctx, "alice/m", dir, opt)
+	if err == nil || !strings.Contains(err.Error(), "invalid metadata in README.md") || !strings.Contains(err.Error(), "not closed") {
+		t.Fatalf("err = %v, want the invalid metadata named", err)
+	}
+	for _, r := range h.Requests() {
+		if r.Path != "/api/validate-yaml" {
+			t.Errorf("request after an invalid card: %+v", r)
+		}
+	}
+
+	tree["README.md"] = []byte("# no metadata\n")
+	tree[".gitignore"] = []byte("*.tmp\n")
+	tree["scratch.tmp"] = []byte("x")
+	dir = writeTree(t, tree)
+	info, err := UploadFolder(ctx, "alice/m", dir, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(info.Committed, "scratch.tmp") || !slices.Contains(info.Committed, ".gitignore") {
+		t.Errorf("committed %v: want .gitignore, not scratch.tmp", info.Committed)
+	}
+	if _, ok := h.Files("alice/m")["scratch.tmp"]; ok {
+		t.Error("ignored file on the Hub")
+	}
+	if log := strings.Join(sink.lines, "\n"); !strings.Contains(log, "scratch.tmp is ignored") || !strings.Contains(log, "warning: empty or missing yaml metadata") {
+		t.Errorf("log:\n%s", log)
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -369,6 +370,8 @@ func (h *Hub) serveHub(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"type": "user", "name": h.User})
 	case p == "/api/repos/create" && r.Method == http.MethodPost:
 		h.createRepo(w, r)
+	case p == "/api/validate-yaml" && r.Method == http.MethodPost:
+		h.validateYAML(w, r)
 	case strings.HasPrefix(p, "/api/models/"):
 		h.modelAPI(w, r, strings.TrimPrefix(p, "/api/models/"))
 	case strings.HasPrefix(p, "/lfs-complete/") && r.Method == http.MethodPost:
@@ -381,6 +384,39 @@ func (h *Hub) serveHub(w http.ResponseWriter, r *http.Request) {
 	default:
 		hubError(w, http.StatusNotFound, "", "no such route: "+r.Method+" "+p)
 	}
+}
+
+// validateYAML checks a model card's front matter as far as a fake can:
+// it must be closed, and hold no tab (YAML forbids tabs in indentation).
+func (h *Hub) validateYAML(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Content  string `json:"content"`
+		RepoType string `json:"repoType"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.RepoType != "model" {
+		hubError(w, http.StatusBadRequest, "", "bad validate-yaml request")
+		return
+	}
+	type msg struct {
+		Message string `json:"message"`
+	}
+	ans := map[string][]msg{"errors": {}, "warnings": {}}
+	if rest, ok := strings.CutPrefix(req.Content, "---\n"); ok {
+		front, _, closed := strings.Cut(rest, "\n---\n")
+		switch {
+		case !closed:
+			ans["errors"] = append(ans["errors"], msg{"YAML front matter is not closed by ---"})
+		case strings.Contains(front, "\t"):
+			ans["errors"] = append(ans["errors"], msg{"YAML front matter contains a tab"})
+		}
+	} else {
+		ans["warnings"] = append(ans["warnings"], msg{"empty or missing yaml metadata in repo card"})
+	}
+	status := http.StatusOK
+	if len(ans["errors"]) > 0 {
+		status = http.StatusBadRequest
+	}
+	writeJSON(w, status, ans)
 }
 
 func (h *Hub) createRepo(w http.ResponseWriter, r *http.Request) {
@@ -513,6 +549,7 @@ func (h *Hub) preupload(w http.ResponseWriter, r *http.Request, id, rev string) 
 			Sample string `json:"sample"`
 			Size   int64  `json:"size"`
 		} `json:"files"`
+		GitIgnore string `json:"gitIgnore"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		hubError(w, http.StatusBadRequest, "", "bad preupload request")
@@ -539,7 +576,7 @@ func (h *Hub) preupload(w http.ResponseWriter, r *http.Request, id, rev string) 
 			hubError(w, http.StatusBadRequest, "", "sample of "+f.Path+" is not base64")
 			return
 		}
-		a := fileAns{Path: f.Path, UploadMode: "regular"}
+		a := fileAns{Path: f.Path, UploadMode: "regular", ShouldIgnore: ignored(req.GitIgnore, f.Path)}
 		if h.isLFS(f.Path, f.Size) {
 			a.UploadMode = "lfs"
 		}
@@ -841,6 +878,24 @@ func (h *Hub) resolve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("ETag", `"`+GitBlobSHA1(f.Data)+`"`)
 	http.ServeContent(w, r, "", zeroTime, bytes.NewReader(f.Data))
+}
+
+// ignored applies the simple .gitignore lines (glob patterns matched
+// against the path or its last element) to path.
+func ignored(gitignore, p string) bool {
+	for _, line := range strings.Split(gitignore, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if ok, _ := path.Match(line, p); ok {
+			return true
+		}
+		if ok, _ := path.Match(line, path.Base(p)); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // zeroTime: no Last-Modified header.

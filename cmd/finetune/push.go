@@ -90,13 +90,14 @@ func setupHub(ctx context.Context, modelID, dir string, private bool, token stri
 	if opt.Offline {
 		return nil, errors.New("pushing to the Hub is impossible in offline mode (HF_HUB_OFFLINE is set)")
 	}
-	id := modelID
+	id, what := modelID, "--hub-model-id "+modelID
 	if id == "" {
 		id = cardModelName("", dir)
+		what = "repository " + id + " (the output directory's name; --hub-model-id names another)"
 	}
 	full, err := hub.FullRepoID(ctx, id, opt)
 	if err != nil {
-		return nil, fmt.Errorf("--hub-model-id %s: %w", id, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	url, err := hub.CreateRepo(ctx, full, private, opt)
 	if err != nil {

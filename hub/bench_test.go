@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -31,5 +32,23 @@ func BenchmarkDownloadLFS(b *testing.B) {
 		os.RemoveAll(cache)
 		h.requests()
 		b.StartTimer()
+	}
+}
+
+// BenchmarkUploadHash measures the client's own per-byte cost of an
+// upload: the one read of a 64 MiB file that computes its SHA-256 (the LFS
+// oid) and 512-byte sample. (An end-to-end upload to the
+// fake Hub on loopback is dominated by the fake's own storage, so it would
+// not measure the client.)
+func BenchmarkUploadHash(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "model.safetensors")
+	if err := os.WriteFile(path, randomBytes(64<<20, 1), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(64 << 20)
+	for b.Loop() {
+		if _, err := hashFile(File{PathInRepo: "model.safetensors", LocalPath: path}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

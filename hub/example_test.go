@@ -35,3 +35,28 @@ func ExampleDownloadFile() {
 	}
 	fmt.Println(path)
 }
+
+// Push a model directory as transformers' push_to_hub does: the
+// repository id gets the token's user as namespace, the repository is
+// created if missing, and only files that differ from the repository's are
+// sent, in one commit.
+func ExampleUploadFolder() {
+	opt := hub.DefaultOptions() // HF_TOKEN (write access), HF_ENDPOINT
+	ctx := context.Background()
+	id, err := hub.FullRepoID(ctx, "distilbert-finetuned-imdb", opt)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := hub.CreateRepo(ctx, id, false, opt); err != nil {
+		log.Fatal(err)
+	}
+	info, err := hub.UploadFolder(ctx, id, "distilbert-finetuned-imdb", hub.UploadOptions{
+		Options:       opt,
+		CommitMessage: "End of training",
+		Ignore:        []string{"checkpoint-*", "_*"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(info.URL, info.Committed)
+}

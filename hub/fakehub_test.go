@@ -22,6 +22,11 @@ import (
 // second server playing the CDN, redirects renamed repositories with a
 // relative Location, hides private repositories behind 401, and can drop or
 // stall a transfer at a chosen byte.
+//
+// It is the download side's transport-fault fake (byte-level drops and
+// stalls, Range and If-Range, corrupt servers, renamed repositories, plain
+// web files). The upload side and the round trips use internal/fakehub,
+// which stores commits and is importable by other packages' tests.
 type fakeHub struct {
 	t     testing.TB
 	hub   *httptest.Server

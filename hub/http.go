@@ -36,6 +36,8 @@ type client struct {
 	// noRedirect returns 3xx answers to the caller: the metadata request
 	// must see the Hub's own headers, not the CDN's.
 	noRedirect *http.Client
+	// logf, when set, reports retries of the upload side.
+	logf func(format string, args ...any)
 }
 
 func newClient(opt Options) *client {

@@ -27,6 +27,11 @@
 //
 // Every error names the repository, revision and file (or URL) involved and
 // wraps one of the Err* sentinels where one applies.
+//
+// The upload side (WhoAmI, CreateRepo, UploadFolder, UploadFiles) follows
+// huggingface_hub's create_repo / create_commit / upload_folder: see
+// upload.go for the protocol. The token is sent to the endpoint's host
+// only and never appears in an error or log line.
 package hub
 
 import (

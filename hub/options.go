@@ -14,7 +14,9 @@ const DefaultEndpoint = "https://huggingface.co"
 // DefaultRevision is the branch resolved when Options.Revision is empty.
 const DefaultRevision = "main"
 
-// Options configures ResolveModel and DownloadFile. DefaultOptions fills it
+// Options configures ResolveModel and DownloadFile, and through
+// UploadOptions the upload side (Endpoint, Token, HTTPClient and Revision,
+// the branch committed to). DefaultOptions fills it
 // from the environment variables huggingface_hub reads. In a hand-built
 // Options, an empty Endpoint, CacheDir, DownloadDir or Revision and a nil
 // HTTPClient take the values DefaultOptions would give; Token and Offline are

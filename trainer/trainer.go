@@ -145,6 +145,12 @@ type Trainer struct {
 	// CheckpointFiles are written into every checkpoint directory besides
 	// the model (the tokenizer files, so that a checkpoint loads alone).
 	CheckpointFiles map[string][]byte
+	// OnSave, if not nil, is called after each checkpoint is saved (and
+	// older ones pruned) with the checkpoint's directory, the step and the
+	// log history so far (valid only during the call). It runs on the
+	// training goroutine and must return quickly: cmd/finetune hands its
+	// push to the Hub to a background goroutine.
+	OnSave func(checkpoint string, step int, history []Record)
 }
 
 // Summary describes a finished run.
@@ -286,6 +292,9 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 			p.Printf("warning: %v", err)
 		}
 		p.Printf("Saved %s", dir)
+		if t.OnSave != nil {
+			t.OnSave(dir, st.GlobalStep, st.LogHistory)
+		}
 		return nil
 	}
 	if sum.ResumedFrom != "" {

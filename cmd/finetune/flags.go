@@ -86,6 +86,7 @@ type trainFlags struct {
 	helpHF          bool
 	// set holds the flags given on the command line or in --config.
 	set map[string]bool
+	push      pushFlags
 }
 
 func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {
@@ -123,10 +124,12 @@ func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {
 	fs.BoolVar(&f.doEval, "do-eval", true, "evaluate; training always ends with an evaluation (its perplexity is the run's result)")
 	fs.StringVar(&f.config, "config", "", "JSON file of arguments, as transformers' HfArgumentParser.parse_json_file takes (run_mlm.py's keys, or these flags' names); command-line flags override it")
 	fs.BoolVar(&f.helpHF, "help-hf", false, "list the run_mlm.py / TrainingArguments names these flags also answer to, and what happens to the others")
+	f.push.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: finetune [flags]
        finetune ARGS.json
        finetune eval --model DIR [--masked FILE.jsonl | --data SOURCE] [flags]
+       finetune push --model DIR [--hub-model-id USER/NAME] [flags]
 
 Fine-tunes a DistilBERT masked language model on IMDB reviews as the Hugging
 Face course does (Trainer with AdamW, linear schedule, evaluation and a

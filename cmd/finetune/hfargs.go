@@ -64,6 +64,11 @@ var trainAliases = []alias{
 	{"seed", "seed", nil, ""},
 	{"do_train", "do-train", nil, "default true"},
 	{"do_eval", "do-eval", nil, "default true"},
+	{"push_to_hub", "push-to-hub", nil, ""},
+	{"hub_model_id", "hub-model-id", nil, "default: the output directory's name under the token's user"},
+	{"hub_strategy", "hub-strategy", nil, "end, every_save, checkpoint"},
+	{"hub_private_repo", "hub-private", nil, ""},
+	{"hub_token", "hub-token", nil, "default: $HF_TOKEN or $HF_HOME/token"},
 }
 
 // evalAliases are the eval command's own: --batch-size was its name for
@@ -162,11 +167,6 @@ var foreignFlags = []foreign{
 	// Not in this build yet: the lead replaces these with aliases when the
 	// flags exist.
 	{"bf16", true, isFalse, true, "this build trains in float32 only"},
-	{"push_to_hub", true, isFalse, true, "this build does not upload; the output directory is a Hugging Face model folder to upload"},
-	{"hub_model_id", false, nil, true, "this build does not upload"},
-	{"hub_strategy", false, nil, true, "this build does not upload"},
-	{"hub_private_repo", true, nil, true, "this build does not upload"},
-	{"hub_token", false, nil, true, "this build does not upload"},
 }
 
 // datasetName accepts the one Hub dataset finetune knows.

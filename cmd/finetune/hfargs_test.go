@@ -85,6 +85,9 @@ func TestHFNamesParseLikeOurs(t *testing.T) {
 			[]string{"--eval-strategy", "steps", "--eval-every", "20", "--save-strategy", "steps", "--save-every", "500", "--log-every", "5"}},
 		{"resume from a path", []string{"--resume_from_checkpoint", "out/checkpoint-5"}, []string{"--resume-from", "out/checkpoint-5", "--resume"}},
 		{"resume from the newest", []string{"--resume_from_checkpoint", "--seed", "1"}, []string{"--resume", "--seed", "1"}},
+		{"push to the hub",
+			[]string{"--push_to_hub", "--hub_model_id", "alice/imdb", "--hub_strategy", "every_save", "--hub_private_repo", "--hub_token", "hf_x"},
+			[]string{"--push-to-hub", "--hub-model-id", "alice/imdb", "--hub-strategy", "every_save", "--hub-private", "--hub-token", "hf_x"}},
 		{"legacy go flags", []string{"--eval_strategy", "steps", "--eval_steps", "3"}, []string{"--eval-every", "3"}},
 	}
 	for _, tc := range tests {
@@ -99,7 +102,7 @@ func TestHFNamesParseLikeOurs(t *testing.T) {
 			continue
 		}
 		hf.set, ours.set = nil, nil
-		if d := cmp.Diff(ours, hf, cmp.AllowUnexported(trainFlags{}, dataFlags{})); d != "" {
+		if d := cmp.Diff(ours, hf, cmp.AllowUnexported(trainFlags{}, dataFlags{}, pushFlags{})); d != "" {
 			t.Errorf("%s (-ours +transformers):\n%s", tc.name, d)
 		}
 	}
@@ -205,7 +208,7 @@ func TestConfigFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		got.set, ref.set, got.config, ref.config = nil, nil, "", ""
-		if d := cmp.Diff(ref, got, cmp.AllowUnexported(trainFlags{}, dataFlags{})); d != "" {
+		if d := cmp.Diff(ref, got, cmp.AllowUnexported(trainFlags{}, dataFlags{}, pushFlags{})); d != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.name, d)
 		}
 	}

@@ -7,6 +7,7 @@
 //	finetune eval --model DIR         the run's own evaluation split
 //	finetune eval --model DIR --masked FILE.jsonl
 //	finetune eval --model DIR --data SOURCE [data flags]
+//	finetune push --model DIR [--hub-model-id USER/NAME]
 //
 // Every flag also answers to the name transformers' run_mlm.py gives it
 // (--learning_rate, --per_device_train_batch_size, --num_train_epochs, ...;
@@ -21,6 +22,8 @@
 // finetune_args.json and the last checkpoints (each a model with its
 // tokenizer).
 // Ctrl-C stops after the current step with a checkpoint; --resume continues.
+// A model card (README.md) is written there too; --push-to-hub pushes the
+// model and card to the Hugging Face Hub (see push.go).
 //
 // Offline (no Hub access), with the data folder of this repository:
 //
@@ -70,6 +73,9 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "eval" {
 		return runEval(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "push" {
+		return runPush(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "train" {
 		args = args[1:]

@@ -42,7 +42,7 @@ func TestREADMECourseCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	got.set, want.set = nil, nil
-	if d := cmp.Diff(want, got, cmp.AllowUnexported(trainFlags{}, dataFlags{})); d != "" {
+	if d := cmp.Diff(want, got, cmp.AllowUnexported(trainFlags{}, dataFlags{}, pushFlags{})); d != "" {
 		t.Errorf("README command vs the course's defaults (-want +got):\n%s", d)
 	}
 	for _, a := range trainAliases {

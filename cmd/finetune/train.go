@@ -21,6 +21,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := f.check(); err != nil {
 		return err
 	}
+	if err := f.push.check(); err != nil {
+		return err
+	}
 	a := &f.args
 	if a.BatchSize < 1 {
 		return fmt.Errorf("--batch-size %d must be positive", a.BatchSize)
@@ -43,6 +46,16 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	p := trainer.NewProgress(stdout)
 	logf := func(format string, args ...any) { p.Printf(format, args...) }
 	logf("finetune: %s on %s, output in %s", f.model, f.data, a.OutputDir)
+	var target *hubTarget
+	if f.push.enabled {
+		// Before any download or preprocessing, as Trainer creates the
+		// repository at start-up: a bad token fails now, not after training.
+		var err error
+		if target, err = setupHub(ctx, f.push.modelID, a.OutputDir, f.push.private, f.push.token); err != nil {
+			return err
+		}
+		logf("Pushing to %s (strategy %s)", target.url, f.push.strategy)
+	}
 
 	m, modelDir, err := loadModel(ctx, f.model, f.seed, logf)
 	if err != nil {
@@ -87,6 +100,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logf("Model %s: %d layers, dim %d, %s parameters; %d training and %d evaluation chunks of %d tokens; %d threads",
 		f.model, m.Config.NLayers, m.Config.Dim, groupDigits(m.Params.Len()), train.Len(), test.Len(), train.ChunkSize, kernels.Threads())
 	tr := &trainer.Trainer{Model: m, Train: train, Collator: col, EvalBatches: evalBatches, Args: *a, Progress: p, CheckpointFiles: files}
+	info := newCardInfo(f, "")
+	var pr *pushRun
+	if target != nil {
+		info = newCardInfo(f, target.repoID)
+		pr = newPushRun(target, f.push.strategy, a.OutputDir, tokSrc, info, logf)
+		tr.OnSave, tr.OnStep = pr.onSave, pr.onStep
+		defer pr.abort() // no-op after finish
+	}
 	start := time.Now()
 	sum, err := tr.Run(ctx)
 	if err != nil {
@@ -95,10 +116,18 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := writeFiles(a.OutputDir, files); err != nil {
 		return err
 	}
+	if err := writeCard(a.OutputDir, info.card(sum.History)); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "\n%s\n", trainer.FormatEpochTable(sum.Epochs))
 	fmt.Fprintf(stdout, "Final perplexity %.2f (eval loss %.4f; token-weighted %.4f over %d masked tokens) after %d steps in %s.\n",
 		sum.Final.Perplexity, sum.Final.Loss, sum.Final.TokenLoss, sum.Final.Tokens, sum.Steps, time.Since(start).Round(time.Second))
 	fmt.Fprintf(stdout, "Model saved to %s (try: go run ./cmd/fillmask --model %s \"This is a great [MASK].\")\n", a.OutputDir, a.OutputDir)
+	if pr != nil {
+		if err := pr.finish(ctx); err != nil {
+			return fmt.Errorf("%w; the model is saved in %s: push it again with `finetune push --model %s --hub-model-id %s`", err, a.OutputDir, a.OutputDir, target.repoID)
+		}
+	}
 	return nil
 }
 

@@ -85,8 +85,8 @@ type trainFlags struct {
 	config          string
 	helpHF          bool
 	// set holds the flags given on the command line or in --config.
-	set map[string]bool
-	push      pushFlags
+	set  map[string]bool
+	push pushFlags
 }
 
 func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {

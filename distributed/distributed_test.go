@@ -1,6 +1,7 @@
 package distributed
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -58,5 +59,36 @@ func TestInitMPIWithoutTag(t *testing.T) {
 	}
 	if _, err := InitMPI(); err != ErrNoMPI {
 		t.Fatalf("InitMPI = %v, want ErrNoMPI", err)
+	}
+}
+
+// The local group's collectives, run by 3 goroutines, several times in a row
+// (the barrier is cyclic). Small integers sum exactly in float32.
+func TestLocal(t *testing.T) {
+	const n = 3
+	cs := NewLocal(n)
+	errs := make(chan string, n)
+	for r, c := range cs {
+		go func() {
+			msg := ""
+			for round := range 5 {
+				buf := []float32{float32(r), float32(round)}
+				f := []float64{float64(r) / 4}
+				b := []float32{float32(r), float32(r)}
+				c.AllReduceSum(buf)
+				c.AllReduceSumFloat64(f)
+				c.Broadcast(b, 2)
+				c.Barrier()
+				if buf[0] != 3 || buf[1] != float32(n*round) || f[0] != 0.75 || b[0] != 2 || b[1] != 2 {
+					msg = fmt.Sprintf("rank %d round %d: sum %v, float64 sum %v, broadcast %v", r, round, buf, f, b)
+				}
+			}
+			errs <- msg
+		}()
+	}
+	for range n {
+		if msg := <-errs; msg != "" {
+			t.Error(msg)
+		}
 	}
 }

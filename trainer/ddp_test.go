@@ -2,7 +2,10 @@ package trainer
 
 import (
 	"context"
+	"errors"
 	"math"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -39,29 +42,54 @@ type ddpRun struct {
 	err    error
 }
 
-// runRanks runs n ranks of the tiny trainer as goroutines on a local
-// communicator, each with batch size B and gradient accumulation k, on
-// chunks training chunks, into dir.
-func runRanks(t *testing.T, n, B, k, chunks, epochs int, dropout float64, dir string) []ddpRun {
+// rankSetup describes a job of the tiny trainer on n goroutine ranks.
+type rankSetup struct {
+	n, B, k, chunks, epochs int
+	dropout                 float64
+	dir                     string
+	resume                  bool
+	saveEvery               int
+	// stopRank's context is cancelled after step stopAt (0: never).
+	stopRank, stopAt int
+}
+
+// runRanks runs the job s describes, each rank with batch size s.B and
+// gradient accumulation s.k, and returns each rank's run.
+func runRanks(t *testing.T, s rankSetup) []ddpRun {
 	t.Helper()
-	comms := distributed.NewLocal(n)
-	runs := make([]ddpRun, n)
+	comms := distributed.NewLocal(s.n)
+	runs := make([]ddpRun, s.n)
 	var wg sync.WaitGroup
-	for r := range n {
-		tr := newTinyTrainer(t, dir, dropout)
-		tr.Train = tinyChunks(chunks, 8, 1)
-		tr.Args.BatchSize, tr.Args.GradAccum, tr.Args.Epochs = B, k, epochs
+	for r := range s.n {
+		tr := newTinyTrainer(t, s.dir, s.dropout)
+		tr.Train = tinyChunks(s.chunks, 8, 1)
+		tr.Args.BatchSize, tr.Args.GradAccum, tr.Args.Epochs = s.B, s.k, s.epochs
+		tr.Args.Resume, tr.Args.SaveEvery = s.resume, s.saveEvery
 		tr.Comm = comms[r]
-		tr.OnStep = func(_ int, loss float64) { runs[r].losses = append(runs[r].losses, loss) }
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		tr.OnStep = func(step int, loss float64) {
+			runs[r].losses = append(runs[r].losses, loss)
+			if r == s.stopRank && step == s.stopAt {
+				cancel()
+			}
+		}
 		wg.Go(func() {
-			runs[r].sum, runs[r].err = tr.Run(context.Background())
+			runs[r].sum, runs[r].err = tr.Run(ctx)
 			runs[r].params = tr.Model.Params.Data
 		})
 	}
 	wg.Wait()
+	return runs
+}
+
+// mustRunRanks is runRanks failing t on any rank's error.
+func mustRunRanks(t *testing.T, s rankSetup) []ddpRun {
+	t.Helper()
+	runs := runRanks(t, s)
 	for r, run := range runs {
 		if run.err != nil {
-			t.Fatalf("rank %d of %d: %v", r, n, run.err)
+			t.Fatalf("rank %d of %d: %v", r, s.n, run.err)
 		}
 	}
 	return runs
@@ -98,8 +126,8 @@ func TestDataParallelEqualsOneProcess(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const B, epochs = 4, 2
-			ref := runRanks(t, 1, B, tc.ranks*tc.k, tc.chunks, epochs, tc.dropout, t.TempDir())[0]
-			runs := runRanks(t, tc.ranks, B, tc.k, tc.chunks, epochs, tc.dropout, t.TempDir())
+			ref := mustRunRanks(t, rankSetup{n: 1, B: B, k: tc.ranks * tc.k, chunks: tc.chunks, epochs: epochs, dropout: tc.dropout, dir: t.TempDir()})[0]
+			runs := mustRunRanks(t, rankSetup{n: tc.ranks, B: B, k: tc.k, chunks: tc.chunks, epochs: epochs, dropout: tc.dropout, dir: t.TempDir()})
 			if len(ref.losses) == 0 {
 				t.Fatal("no step")
 			}
@@ -145,4 +173,85 @@ func relErr(a, b float64) float64 {
 		return 0
 	}
 	return math.Abs(a-b) / math.Max(math.Abs(a), math.Abs(b))
+}
+
+// A checkpoint resumes on another number of ranks that gives the same
+// global batch (2 ranks at k=1 <-> 1 process at k=2), and the run ends
+// where an uninterrupted one-process run does (weights to the tolerance of
+// TestDataParallelEqualsOneProcess: the part run on 2 ranks sums in
+// another order). Interrupting one rank stops all of them after the same
+// step, with a checkpoint. A rank count that changes the global batch is
+// refused, naming grad_accum.
+func TestDataParallelResumeOnOtherRankCount(t *testing.T) {
+	base := rankSetup{B: 4, chunks: 40, epochs: 2, dropout: 0.1, saveEvery: 3}
+	full := base
+	full.n, full.k, full.dir = 1, 2, t.TempDir()
+	want := mustRunRanks(t, full)[0]
+	if len(want.losses) != 10 {
+		t.Fatalf("uninterrupted run: %d steps, want 10", len(want.losses))
+	}
+	for _, tc := range []struct {
+		name             string
+		first, second    int // ranks
+		stopRank, stopAt int
+	}{
+		{"2 ranks -> 1", 2, 1, 1, 7},
+		{"1 rank -> 2", 1, 2, 0, 7},
+		{"2 ranks -> 3", 2, 3, 0, 4}, // refused: 3 ranks make a global batch of 3 micro-batches
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := base
+			s.dir = t.TempDir()
+			s.n, s.k, s.stopRank, s.stopAt = tc.first, 2/tc.first, tc.stopRank, tc.stopAt
+			for r, run := range runRanks(t, s) {
+				if !errors.Is(run.err, ErrInterrupted) {
+					t.Fatalf("first part, rank %d: err = %v, want an interruption", r, run.err)
+				}
+				if len(run.losses) != tc.stopAt {
+					t.Errorf("first part, rank %d stopped after %d steps, want %d", r, len(run.losses), tc.stopAt)
+				}
+			}
+			s.n, s.k, s.stopAt, s.resume = tc.second, max(1, 2/tc.second), 0, true
+			runs := runRanks(t, s)
+			if tc.second == 3 {
+				for r, run := range runs {
+					if run.err == nil || !strings.Contains(run.err.Error(), "grad_accum: checkpoint 2, now 3") {
+						t.Errorf("rank %d: err = %v, want the global batch refused", r, run.err)
+					}
+				}
+				return
+			}
+			for r, run := range runs {
+				if run.err != nil {
+					t.Fatalf("resumed, rank %d: %v", r, run.err)
+				}
+				if got, want := run.sum.ResumedFrom, CheckpointDir(s.dir, tc.stopAt); got != want {
+					t.Errorf("rank %d resumed from %s, want %s", r, got, want)
+				}
+				if len(run.losses) != 10-tc.stopAt {
+					t.Errorf("rank %d: %d steps after the resume, want %d", r, len(run.losses), 10-tc.stopAt)
+				}
+				maxW := 0.0
+				for i := range want.params {
+					maxW = math.Max(maxW, math.Abs(float64(run.params[i]-want.params[i])))
+				}
+				if maxW > 1e-6 {
+					t.Errorf("rank %d: final weights differ from the uninterrupted run's by %.2g > 1e-6", r, maxW)
+				}
+			}
+			log, err := ReadLog(filepath.Join(s.dir, LogFileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var steps []int
+			for _, r := range log {
+				if r.Kind == KindTrain {
+					steps = append(steps, r.Step)
+				}
+			}
+			if d := cmp.Diff([]int{2, 4, 6, 8, 10}, steps); d != "" {
+				t.Errorf("log.jsonl train records (-want +got):\n%s", d)
+			}
+		})
+	}
 }

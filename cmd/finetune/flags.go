@@ -73,6 +73,7 @@ type trainFlags struct {
 	model     string
 	args      trainer.Args
 	overwrite bool
+	ddp       bool
 }
 
 func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {
@@ -96,6 +97,7 @@ func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {
 	fs.StringVar(&a.OutputDir, "output-dir", a.OutputDir, "directory for the fine-tuned model, log.jsonl, loss.png and checkpoints")
 	fs.BoolVar(&a.Resume, "resume", false, "continue the run in --output-dir from its newest valid checkpoint")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the run already in --output-dir")
+	registerDDP(fs, &f.ddp)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: finetune [flags]
        finetune eval --model DIR (--masked FILE.jsonl | --data SOURCE) [flags]

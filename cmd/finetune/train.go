@@ -12,7 +12,7 @@ import (
 	"github.com/distilgo/distilgo/trainer"
 )
 
-func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs, f := newTrainFlags(stderr)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -25,12 +25,23 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if f.trainSize < 1 {
 		return fmt.Errorf("--train-size %d must be positive", f.trainSize)
 	}
-	// Refuse before any download or preprocessing.
-	if err := trainer.PrepareOutputDir(a.OutputDir, f.overwrite, a.Resume); err != nil {
+	comm, err := startComm(f.ddp)
+	if err != nil {
 		return err
 	}
-	setThreads(f.threads)
+	defer func() { err = finishComm(comm, err, stderr) }()
+	rank0 := comm.Rank() == 0
+	if !rank0 {
+		stdout = io.Discard // rank 0 speaks for the job
+	}
+	// Refuse before any download or preprocessing.
+	if rank0 {
+		if err := trainer.PrepareOutputDir(a.OutputDir, f.overwrite, a.Resume); err != nil {
+			return err
+		}
+	}
 	p := trainer.NewProgress(stdout)
+	setRankThreads(f.threads, comm, p.Printf)
 	logf := func(format string, args ...any) { p.Printf(format, args...) }
 
 	m, modelDir, err := loadModel(ctx, f.model, f.seed, logf)
@@ -57,11 +68,17 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	logf("Model %s: %d layers, dim %d, %s parameters; %d training and %d evaluation chunks of %d tokens; %d threads",
 		f.model, m.Config.NLayers, m.Config.Dim, groupDigits(m.Params.Len()), train.Len(), test.Len(), train.ChunkSize, kernels.Threads())
-	tr := &trainer.Trainer{Model: m, Train: train, Collator: col, EvalBatches: evalBatches, Args: *a, Progress: p}
+	if comm.Size() > 1 {
+		logf("Data-parallel over %d ranks: global batch %d x %d x %d (ranks x --batch-size x --grad-accum) chunks", comm.Size(), comm.Size(), f.batchSize, a.GradAccum)
+	}
+	tr := &trainer.Trainer{Model: m, Train: train, Collator: col, EvalBatches: evalBatches, Args: *a, Progress: p, Comm: comm}
 	start := time.Now()
 	sum, err := tr.Run(ctx)
 	if err != nil {
 		return err
+	}
+	if !rank0 {
+		return nil
 	}
 	if err := writeTokenizerFiles(a.OutputDir, tokSrc); err != nil {
 		return err

@@ -235,3 +235,31 @@ func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
+
+// The 20 steps again with the two ranks on two hosts that share only a TCP
+// link (network namespaces joined by a veth pair; see
+// mpitest.RunTwoHosts): the same results over the network path. Every step
+// all-reduces the whole gradient, so the link carries at least steps x
+// gradient bytes into host A.
+func TestMPIDataParallelOverTCP(t *testing.T) {
+	if _, ok := mpitest.Helper(); ok {
+		t.Skip("a helper runs TestMPIHelper")
+	}
+	wantLosses, wantParams := oneProcess(t)
+	dir := t.TempDir()
+	r := mpitest.RunTwoHosts(t, 2*time.Minute, "TestMPIHelper", "run,"+dir)
+	if r.Err != nil {
+		t.Fatalf("mpirun: %v\n%s", r.Err, r.Output)
+	}
+	rs := readRanks(t, dir, 2)
+	for i, res := range rs {
+		if len(res.Losses) != mpiSteps {
+			t.Fatalf("rank %d ran %d steps, want %d", i, len(res.Losses), mpiSteps)
+		}
+	}
+	checkAgainst(t, rs, wantLosses, wantParams)
+	if min := int64(mpiSteps * 4 * len(wantParams)); r.RxBytes < min {
+		t.Errorf("host A received %d bytes over the link, want >= %d (%d steps x the gradient)", r.RxBytes, min, mpiSteps)
+	}
+	t.Logf("link traffic: host A sent %d, received %d bytes", r.TxBytes, r.RxBytes)
+}

@@ -20,8 +20,10 @@ import (
 // each collated and dropped out with the seeds one process would use for it
 // (they depend on the micro-batch's index, not on who runs it). The labelled
 // tokens are counted over all ranks before the backward passes, so each rank
-// scales its losses by the global count; the gradients are then summed over
-// the ranks (one all-reduce of the whole gradient buffer) and every rank
+// scales its losses by the global count; the gradients are summed over the
+// ranks in buckets of BucketBytes, each all-reduced as soon as the last
+// micro-batch's backward pass has completed it (overlapping the backward
+// of the earlier layers, as DistributedDataParallel does), and every rank
 // clips and steps AdamW on identical gradients, so the parameters stay
 // identical. The result differs from one process's only by the order in
 // which the micro-batches' gradients are summed.
@@ -64,13 +66,17 @@ func DataParallelStep(c distributed.Comm, m *distilbert.ForMaskedLM, tp *tensor.
 		return StepResult{}, fmt.Errorf("all-reduce of the token counts: %w", err)
 	}
 	r := StepResult{Labels: int(counts[0]), Tokens: int(counts[1])}
-	sum, err := backwardSum(m, tp, batches, seed, r.Labels)
+	// The gradients are all-reduced in buckets during the last
+	// micro-batch's backward pass (see gradReducer).
+	red := newGradReducer(c, m.Params, BucketBytes)
+	red.start()
+	sum, err := backwardSum(m, tp, batches, seed, r.Labels, func() { tp.SetGradReadyHook(red.ready) })
+	tp.SetGradReadyHook(nil)
+	if rerr := red.finish(); rerr != nil {
+		return StepResult{}, fmt.Errorf("all-reduce of the gradients: %w", rerr)
+	}
 	if err != nil {
 		return StepResult{}, err
-	}
-	// One all-reduce of the whole gradient buffer after the backward pass.
-	if err := c.AllReduceSum(m.Params.Grad); err != nil {
-		return StepResult{}, fmt.Errorf("all-reduce of the gradients: %w", err)
 	}
 	loss := []float64{sum}
 	if err := c.AllReduceSumFloat64(loss); err != nil {

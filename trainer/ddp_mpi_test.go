@@ -53,6 +53,10 @@ func TestMPIHelper(t *testing.T) {
 	}
 	mode, dir, _ := strings.Cut(arg, ",")
 	kernels.SetThreads(1) // 2 ranks on this machine's 2 cores
+	// Buckets of 1 KiB: a dozen all-reduces per step from the reducing
+	// goroutine while the backward pass runs (the tiny model's gradient
+	// would fit one bucket of the default size).
+	BucketBytes = 1 << 10
 	c, err := distributed.InitMPI()
 	if err != nil {
 		t.Fatal(err)

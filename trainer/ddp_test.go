@@ -5,13 +5,17 @@ import (
 	"errors"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/distilgo/distilgo/dataset"
+	"github.com/distilgo/distilgo/distilbert"
 	"github.com/distilgo/distilgo/distributed"
+	"github.com/distilgo/distilgo/tensor"
 )
 
 func TestShardMicro(t *testing.T) {
@@ -253,5 +257,81 @@ func TestDataParallelResumeOnOtherRankCount(t *testing.T) {
 				t.Errorf("log.jsonl train records (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// On the model itself, the tape's grad-ready hook reports every parameter
+// (the tied word embeddings included, read by the first and the last op)
+// exactly once, with its final gradient.
+func TestGradReadyOnModel(t *testing.T) {
+	m := tinyModel(t, 0.1)
+	var b dataset.Batch
+	tinyCollator().Collate(&b, tinyChunks(4, 8, 3), []int{0, 1, 2, 3}, 5, 0, 0)
+	tp := tensor.NewTape()
+	tp.Seed(9)
+	seen := map[*tensor.Tensor][]float32{}
+	tp.SetGradReadyHook(func(p *tensor.Tensor) {
+		if _, dup := seen[p]; dup {
+			t.Errorf("parameter reported twice")
+		}
+		seen[p] = slices.Clone(p.Grad.Data)
+	})
+	m.Params.ZeroGrad()
+	l, _, err := m.LossSum(tp, distilbert.Input{B: b.B, T: b.T, InputIDs: b.InputIDs, AttentionMask: b.AttentionMask}, b.Labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp.Backward(l)
+	for i, p := range m.Params.Params {
+		got, ok := seen[p]
+		if !ok {
+			t.Errorf("%s: never reported", m.Params.Names[i])
+			continue
+		}
+		if !slices.Equal(got, p.Grad.Data) {
+			t.Errorf("%s: reported before its gradient was complete", m.Params.Names[i])
+		}
+	}
+}
+
+// Bucketed all-reduce (overlapping the backward pass) gives bitwise the
+// fused result: the same element-wise sums, whatever the buckets. A bucket
+// reduced before its gradients are complete would not.
+func TestDataParallelBucketsEqualFused(t *testing.T) {
+	defer func(b int) { BucketBytes = b }(BucketBytes)
+	run := func(bytes int) []ddpRun {
+		BucketBytes = bytes
+		return mustRunRanks(t, rankSetup{n: 2, B: 4, k: 2, chunks: 40, epochs: 1, dropout: 0.1, dir: t.TempDir()})
+	}
+	fused := run(0)
+	for _, bytes := range []int{1, 4 << 10, 25 << 20} {
+		for r, got := range run(bytes) {
+			if !slices.Equal(got.params, fused[r].params) || !slices.Equal(got.losses, fused[r].losses) {
+				t.Errorf("buckets of %d bytes, rank %d: weights or losses differ from the fused all-reduce's", bytes, r)
+			}
+		}
+	}
+}
+
+func TestGradReducerBuckets(t *testing.T) {
+	ps := tinyModel(t, 0).Params
+	for _, bytes := range []int{0, 1, 4 << 10} {
+		r := newGradReducer(distributed.Single{}, ps, bytes)
+		// Buckets tile the gradient from its end, each parameter in one.
+		hi, count := len(ps.Grad), 0
+		for i, b := range r.buckets {
+			if b.hi != hi || b.lo >= b.hi || r.size[i] < 1 {
+				t.Fatalf("%d bytes: bucket %d = %+v (%d parameters), want it to end at %d", bytes, i, b, r.size[i], hi)
+			}
+			hi = b.lo
+			count += r.size[i]
+		}
+		if hi != 0 || count != len(ps.Params) {
+			t.Errorf("%d bytes: buckets end at %d and hold %d parameters, want 0 and %d", bytes, hi, count, len(ps.Params))
+		}
+		want := map[int]int{0: 1, 1: len(ps.Params)}[bytes]
+		if want > 0 && len(r.buckets) != want {
+			t.Errorf("%d bytes: %d buckets, want %d", bytes, len(r.buckets), want)
+		}
 	}
 }

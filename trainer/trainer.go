@@ -431,7 +431,7 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 // their number, and the number of input tokens (attention mask 1).
 func AccumulateGradients(m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []dataset.Batch, seed func(j int) uint64) (loss float64, labels, tokens int, err error) {
 	labels, tokens = countTokens(batches)
-	sum, err := backwardSum(m, tp, batches, seed, labels)
+	sum, err := backwardSum(m, tp, batches, seed, labels, nil)
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -461,12 +461,16 @@ func countTokens(batches []dataset.Batch) (labels, tokens int) {
 // of every micro-batch, back-propagating its summed token loss divided by
 // labels (the labelled tokens of the whole step, which a data-parallel step
 // counts over all ranks). It returns the sum of the micro-batches' summed
-// losses.
-func backwardSum(m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []dataset.Batch, seed func(j int) uint64, labels int) (float64, error) {
+// losses. beforeLast, if not nil, is called before the last micro-batch
+// (whose backward pass completes the gradients).
+func backwardSum(m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []dataset.Batch, seed func(j int) uint64, labels int, beforeLast func()) (float64, error) {
 	m.Params.ZeroGrad()
 	sum := 0.0
 	for j := range batches {
 		b := &batches[j]
+		if j == len(batches)-1 && beforeLast != nil {
+			beforeLast()
+		}
 		tp.Reset()
 		tp.Seed(seed(j))
 		l, n, err := m.LossSum(tp, distilbert.Input{B: b.B, T: b.T, InputIDs: b.InputIDs, AttentionMask: b.AttentionMask}, b.Labels)

@@ -142,10 +142,15 @@ func main() {
 		res.CommShare = res.AllReduceMS / res.StepMS
 		res.TokensPerSec = float64(res.GlobalBatch**seq) / (res.StepMS / 1000)
 	}
-	bytes := 4 * float64(m.Params.Len())
-	res.AlgBWGBs = bytes / (res.PureMS / 1000) / 1e9
-	res.BusBWGBs = res.AlgBWGBs * 2 * float64(n-1) / float64(n)
-	out, _ := json.Marshal(res)
+	if n > 1 && res.PureMS > 0 {
+		bytes := 4 * float64(m.Params.Len())
+		res.AlgBWGBs = bytes / (res.PureMS / 1000) / 1e9
+		res.BusBWGBs = res.AlgBWGBs * 2 * float64(n-1) / float64(n)
+	}
+	out, err := json.Marshal(res)
+	if err != nil {
+		fail(err)
+	}
 	fmt.Println(string(out))
 }
 

@@ -5,7 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 
 	"github.com/distilgo/distilgo/distributed"
 	"github.com/distilgo/distilgo/kernels"
@@ -46,20 +49,66 @@ func startComm(ddp bool) (distributed.Comm, error) {
 }
 
 // ddpThreads returns the compute threads of each rank: n if set, else the
-// cores divided among the ranks on this machine. It warns when the ranks'
-// threads exceed the cores (they then compete and every step waits for the
-// slowest rank).
-func ddpThreads(n int, c distributed.Comm, warn func(string, ...any)) int {
+// cores this rank may use. A launcher that binds each rank to cores (Open
+// MPI binds to a core by default for up to 2 ranks) leaves it the cores of
+// its binding (runtime.NumCPU reads the affinity mask); an unbound rank
+// gets the machine's cores divided by the ranks on this machine. It warns
+// when the threads exceed those cores: the ranks then compete, and every
+// step waits for the slowest.
+func ddpThreads(n int, c distributed.Comm, machineCores int, warn func(string, ...any)) int {
 	local := c.Size()
 	if l, ok := distributed.DetectLaunch(); ok && l.LocalSize > 0 {
 		local = l.LocalSize
 	}
-	cores := runtime.NumCPU()
-	if n == 0 {
-		n = max(1, cores/local)
+	if bound := runtime.NumCPU(); bound < machineCores {
+		if n == 0 {
+			n = bound
+		}
+		if n > bound {
+			warn("warning: --threads %d exceeds the %d cores this rank is bound to: the threads compete for them", n, bound)
+		}
+		return n
 	}
-	if local*n > cores {
-		warn("warning: %d ranks on this machine x %d threads = %d > %d cores: the ranks compete for the cores (set --threads %d)", local, n, local*n, cores, max(1, cores/local))
+	if n == 0 {
+		n = max(1, machineCores/local)
+	}
+	if local*n > machineCores {
+		warn("warning: %d ranks on this machine x %d threads = %d > %d cores: the ranks compete for the cores (set --threads %d)", local, n, local*n, machineCores, max(1, machineCores/local))
+	}
+	return n
+}
+
+// onlineCores returns the number of cores of the machine (not only those
+// this process may run on): Linux's /sys/devices/system/cpu/online, else
+// runtime.NumCPU.
+func onlineCores() int {
+	data, err := os.ReadFile("/sys/devices/system/cpu/online")
+	if err != nil {
+		return runtime.NumCPU()
+	}
+	if n := countCPUList(strings.TrimSpace(string(data))); n > 0 {
+		return n
+	}
+	return runtime.NumCPU()
+}
+
+// countCPUList counts the CPUs of a kernel CPU list such as "0-3,6,8-9"
+// (0 if it does not parse).
+func countCPUList(s string) int {
+	n := 0
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil {
+			return 0
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < a {
+				return 0
+			}
+		}
+		n += b - a + 1
 	}
 	return n
 }
@@ -85,5 +134,5 @@ func setRankThreads(n int, c distributed.Comm, warn func(string, ...any)) {
 		setThreads(n)
 		return
 	}
-	kernels.SetThreads(ddpThreads(n, c, warn))
+	kernels.SetThreads(ddpThreads(n, c, onlineCores(), warn))
 }

@@ -39,20 +39,34 @@ func TestDDPNeedsMPIBuild(t *testing.T) {
 }
 
 func TestDDPThreads(t *testing.T) {
-	cores := runtime.NumCPU()
+	cores := runtime.NumCPU() // unbound here: the test is not started by mpirun
 	c := distributed.NewLocal(2)[0]
 	for _, tc := range []struct {
-		flag, want int
-		warn       bool
+		flag, machine, want int
+		warn                bool
 	}{
-		{0, max(1, cores/2), cores < 2},
-		{1, 1, cores < 2},
-		{cores, cores, true},
+		// Unbound (the machine's cores are those the process may use).
+		{0, cores, max(1, cores/2), cores < 2},
+		{1, cores, 1, cores < 2},
+		{cores, cores, cores, true},
+		// Bound by the launcher to the NumCPU cores of a larger machine:
+		// all of them, and a warning only above them.
+		{0, cores + 8, cores, false},
+		{cores, cores + 8, cores, false},
+		{cores + 1, cores + 8, cores + 1, true},
 	} {
 		var warned string
-		got := ddpThreads(tc.flag, c, func(f string, a ...any) { warned = f })
+		got := ddpThreads(tc.flag, c, tc.machine, func(f string, a ...any) { warned = f })
 		if got != tc.want || (warned != "") != tc.warn {
-			t.Errorf("--threads %d on 2 ranks, %d cores: %d threads, warning %q; want %d, warning %v", tc.flag, cores, got, warned, tc.want, tc.warn)
+			t.Errorf("--threads %d on 2 ranks, %d of %d cores: %d threads, warning %q; want %d, warning %v", tc.flag, cores, tc.machine, got, warned, tc.want, tc.warn)
+		}
+	}
+}
+
+func TestCountCPUList(t *testing.T) {
+	for in, want := range map[string]int{"0": 1, "0-1": 2, "0-3,6,8-9": 7, "": 0, "x": 0, "3-1": 0} {
+		if got := countCPUList(in); got != want {
+			t.Errorf("countCPUList(%q) = %d, want %d", in, got, want)
 		}
 	}
 }

@@ -17,6 +17,43 @@ type Tape struct {
 	// free holds gradient buffers released during Backward (arena memory,
 	// reused within the step).
 	free [][]float32
+
+	// gradReady, if set, is called by Backward for each leaf whose
+	// gradient is complete (SetGradReadyHook); readyAt is its scratch.
+	gradReady func(*Tensor)
+	readyAt   map[int][]*Tensor
+}
+
+// SetGradReadyHook makes Backward call f(t) for every leaf tensor t that
+// requires gradients (a parameter, not the output of a recorded op) as soon
+// as t.Grad holds all of this backward pass's contributions: right after
+// the backward of the first recorded op that reads t, while the ops before
+// it still run. Data-parallel training starts reducing a parameter's
+// gradient there, overlapping the rest of the backward pass, as
+// DistributedDataParallel's bucket hooks do. A leaf no recorded op reads is
+// not reported. nil removes the hook.
+func (tp *Tape) SetGradReadyHook(f func(t *Tensor)) { tp.gradReady = f }
+
+// planGradReady maps each recorded op's index to the leaves whose last
+// backward contribution it makes (the first op, in recording order, that
+// reads them).
+func (tp *Tape) planGradReady() {
+	if tp.readyAt == nil {
+		tp.readyAt = map[int][]*Tensor{}
+	}
+	clear(tp.readyAt)
+	produced := make(map[*Tensor]bool, len(tp.nodes))
+	seen := map[*Tensor]bool{}
+	for i := range tp.nodes {
+		n := &tp.nodes[i]
+		for _, in := range [3]*Tensor{n.a, n.b, n.c} {
+			if in != nil && in.requiresGrad && !produced[in] && !seen[in] {
+				seen[in] = true
+				tp.readyAt[i] = append(tp.readyAt[i], in)
+			}
+		}
+		produced[n.out] = true
+	}
 }
 
 // NewTape returns a recording tape on the CPU device.
@@ -71,14 +108,21 @@ func (tp *Tape) Backward(loss *Tensor) {
 		return // nothing depends on a parameter
 	}
 	tp.dev.Fill(tp.grad(loss), 1)
+	if tp.gradReady != nil {
+		tp.planGradReady()
+	}
 	for i := len(tp.nodes) - 1; i >= 0; i-- {
 		n := &tp.nodes[i]
-		if n.out.Grad == nil {
-			continue // no gradient reached this op
+		if n.out.Grad != nil { // else no gradient reached this op
+			tp.backward(n)
+			tp.release(n.out.Grad)
+			n.out.Grad = nil
 		}
-		tp.backward(n)
-		tp.release(n.out.Grad)
-		n.out.Grad = nil
+		if tp.gradReady != nil {
+			for _, t := range tp.readyAt[i] {
+				tp.gradReady(t)
+			}
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package trainer
 import (
 	"context"
 	"fmt"
+	"github.com/distilgo/distilgo/distributed"
 	"time"
 )
 
@@ -45,6 +46,11 @@ func (p *Progress) EvalReporter(n int) func(done, tokens int) {
 
 // evaluateShowing evaluates the trainer's batches with a progress line on
 // p, stopping early when ctx is cancelled.
-func (t *Trainer) evaluateShowing(ctx context.Context, p *Progress) (EvalResult, error) {
+// Ranks of a data-parallel job each evaluate a share without a progress
+// line and never stop early, so that they stay in step for the reduction.
+func (t *Trainer) evaluateShowing(ctx context.Context, c distributed.Comm, p *Progress) (EvalResult, error) {
+	if c.Size() > 1 {
+		return evaluateShared(c, t.Model, t.EvalBatches)
+	}
 	return EvaluateProgress(ctx, t.Model, t.EvalBatches, p.EvalReporter(len(t.EvalBatches)))
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/distilgo/distilgo/dataset"
 	"github.com/distilgo/distilgo/distilbert"
+	"github.com/distilgo/distilgo/distributed"
 	"github.com/distilgo/distilgo/tensor"
 )
 
@@ -149,8 +150,11 @@ type Trainer struct {
 	// older ones pruned) with the checkpoint's directory, the step and the
 	// log history so far (valid only during the call). It runs on the
 	// training goroutine and must return quickly: cmd/finetune hands its
-	// push to the Hub to a background goroutine.
+	// push to the Hub to a background goroutine. Only rank 0 saves.
 	OnSave func(checkpoint string, step int, history []Record)
+	// Comm, if not nil, makes the run one rank of a data-parallel job
+	// (see ddp.go): every rank runs Run with the same arguments and data.
+	Comm distributed.Comm
 }
 
 // Summary describes a finished run.
@@ -206,14 +210,22 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 		return nil, errors.New("train: no evaluation batches")
 	}
 	out := a.OutputDir
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	comm := t.comm()
+	rank0 := comm.Rank() == 0
+	if rank0 {
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+		if err := removeStale(out); err != nil {
+			return nil, fmt.Errorf("train: clean %s: %w", out, err)
+		}
+	}
+	if err := comm.Barrier(); err != nil { // the others read out after rank 0 cleaned it
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	if err := removeStale(out); err != nil {
-		return nil, fmt.Errorf("train: clean %s: %w", out, err)
-	}
 
-	B, k := a.BatchSize, a.GradAccum
+	// k counts the micro-batches of a step over all ranks (see ddp.go).
+	B, k := a.BatchSize, a.GradAccum*comm.Size()
 	nMicro := (n + B - 1) / B
 	perEpoch := (nMicro + k - 1) / k
 	total := a.Epochs * perEpoch
@@ -227,6 +239,7 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 	}
 	opt := NewAdamW(t.Model.Params, AdamWConfig{Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, WeightDecay: a.WeightDecay})
 	st := &State{Format: StateFormat, StepsPerEpoch: perEpoch, TotalSteps: total, Args: a.runArgs(), Data: identifyData(t.Train, t.EvalBatches)}
+	st.Args.GradAccum = k
 
 	sum := &Summary{}
 	if a.Resume {
@@ -246,14 +259,23 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 		sum.ResumedFrom = dir
 		p.Printf("Resuming from %s (step %d of %d, epoch %d)", dir, st.GlobalStep, total, st.Epoch+1)
 	}
-
-	logf, err := openLog(filepath.Join(out, LogFileName), st.LogHistory)
-	if err != nil {
+	if err := syncStart(comm, t.Model, opt, st); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	defer logf.close()
+
+	var logf *logFile
+	if rank0 {
+		var err error
+		if logf, err = openLog(filepath.Join(out, LogFileName), st.LogHistory); err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+		defer logf.close()
+	}
 	record := func(r Record) error {
 		st.LogHistory = append(st.LogHistory, r)
+		if logf == nil {
+			return nil
+		}
 		return logf.append(r)
 	}
 
@@ -263,9 +285,9 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 	fepoch := func() float64 { return float64(st.GlobalStep) / float64(perEpoch) }
 
 	// evaluate runs an evaluation that stops early (with ctx's error) when
-	// ctx is cancelled.
+	// ctx is cancelled (one process only: ranks evaluate in step).
 	evaluate := func(ctx context.Context) (EvalResult, error) {
-		r, err := t.evaluateShowing(ctx, p)
+		r, err := t.evaluateShowing(ctx, comm, p)
 		if err != nil {
 			return r, err
 		}
@@ -276,6 +298,10 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 	}
 	lastSaved := -1
 	save := func() error {
+		if !rank0 {
+			lastSaved = st.GlobalStep
+			return nil
+		}
 		st.ElapsedSec = elapsed()
 		dir, err := SaveCheckpoint(out, t.Model, opt, st)
 		if err != nil {
@@ -330,7 +356,7 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 	}
 
 	for st.GlobalStep < total {
-		if err := ctx.Err(); err != nil {
+		if err := stopRequested(ctx, comm); err != nil {
 			if lastSaved != st.GlobalStep {
 				if serr := save(); serr != nil {
 					return nil, fmt.Errorf("%w at step %d: %v; saving failed: %v", ErrInterrupted, st.GlobalStep, err, serr)
@@ -344,13 +370,23 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 		}
 		m0 := st.EpochStep * k
 		m1 := min(m0+k, nMicro)
-		for j := m0; j < m1; j++ {
-			t.Collator.Collate(&batches[j-m0], t.Train, order[j*B:min((j+1)*B, n)], a.Seed, st.Epoch, j)
+		mine := shardMicro(m0, m1, comm.Rank(), comm.Size())
+		for i, j := range mine {
+			t.Collator.Collate(&batches[i], t.Train, order[j*B:min((j+1)*B, n)], a.Seed, st.Epoch, j)
 		}
 		t.Model.Train(true)
 		step := st.GlobalStep
 		lr := a.LR * sched.Factor(step)
-		res, err := TrainStep(t.Model, tp, opt, lr, a.MaxGradNorm, batches[:m1-m0], func(j int) uint64 { return DropoutSeed(a.Seed, step, j) })
+		seed := func(i int) uint64 { return DropoutSeed(a.Seed, step, mine[i]-m0) }
+		var (
+			res StepResult
+			err error
+		)
+		if comm.Size() == 1 {
+			res, err = TrainStep(t.Model, tp, opt, lr, a.MaxGradNorm, batches[:len(mine)], seed)
+		} else {
+			res, err = DataParallelStep(comm, t.Model, tp, opt, lr, a.MaxGradNorm, batches[:len(mine)], seed)
+		}
 		if err != nil {
 			return nil, t.stepError(step+1, err, lastSaved)
 		}
@@ -433,11 +469,13 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 			}
 		}
 	}
-	if err := t.Model.SaveDir(out); err != nil {
-		return nil, fmt.Errorf("train: %w", err)
-	}
-	if err := WritePlot(filepath.Join(out, PlotFileName), st.LogHistory); err != nil {
-		p.Printf("warning: %v", err)
+	if rank0 {
+		if err := t.Model.SaveDir(out); err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+		if err := WritePlot(filepath.Join(out, PlotFileName), st.LogHistory); err != nil {
+			p.Printf("warning: %v", err)
+		}
 	}
 	sum.Steps = st.GlobalStep
 	sum.History = st.LogHistory
@@ -453,6 +491,20 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 // mode. It returns the mean loss over the labelled tokens (0 without any),
 // their number, and the number of input tokens (attention mask 1).
 func AccumulateGradients(m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []dataset.Batch, seed func(j int) uint64) (loss float64, labels, tokens int, err error) {
+	labels, tokens = countTokens(batches)
+	sum, err := backwardSum(m, tp, batches, seed, labels, nil)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if labels > 0 {
+		loss = sum / float64(labels)
+	}
+	return loss, labels, tokens, nil
+}
+
+// countTokens returns the number of labelled tokens of batches and the
+// number of input tokens (attention mask 1).
+func countTokens(batches []dataset.Batch) (labels, tokens int) {
 	for _, b := range batches {
 		for i, l := range b.Labels {
 			if l != tensor.IgnoreIndex {
@@ -463,16 +515,29 @@ func AccumulateGradients(m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []d
 			}
 		}
 	}
+	return labels, tokens
+}
+
+// backwardSum zeroes the gradients, then runs the forward and backward pass
+// of every micro-batch, back-propagating its summed token loss divided by
+// labels (the labelled tokens of the whole step, which a data-parallel step
+// counts over all ranks). It returns the sum of the micro-batches' summed
+// losses. beforeLast, if not nil, is called before the last micro-batch
+// (whose backward pass completes the gradients).
+func backwardSum(m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []dataset.Batch, seed func(j int) uint64, labels int, beforeLast func()) (float64, error) {
 	m.Params.ZeroGrad()
 	sum := 0.0
 	for j := range batches {
 		b := &batches[j]
+		if j == len(batches)-1 && beforeLast != nil {
+			beforeLast()
+		}
 		tp.Reset()
 		tp.Seed(seed(j))
 		l, n, err := m.LossSum(tp, distilbert.Input{B: b.B, T: b.T, InputIDs: b.InputIDs, AttentionMask: b.AttentionMask}, b.Labels)
 		if err != nil {
 			tp.Reset()
-			return 0, 0, 0, fmt.Errorf("micro-batch %d: %w", j, err)
+			return 0, fmt.Errorf("micro-batch %d: %w", j, err)
 		}
 		sum += float64(l.Item())
 		if n > 0 {
@@ -480,10 +545,7 @@ func AccumulateGradients(m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []d
 		}
 	}
 	tp.Reset()
-	if labels > 0 {
-		loss = sum / float64(labels)
-	}
-	return loss, labels, tokens, nil
+	return sum, nil
 }
 
 // meanOf returns sum/n, or nil (no value) when n is 0.

@@ -87,6 +87,7 @@ type trainFlags struct {
 	// set holds the flags given on the command line or in --config.
 	set  map[string]bool
 	push pushFlags
+	ddp  bool
 }
 
 func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {
@@ -125,6 +126,7 @@ func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {
 	fs.StringVar(&f.config, "config", "", "JSON file of arguments, as transformers' HfArgumentParser.parse_json_file takes (run_mlm.py's keys, or these flags' names); command-line flags override it")
 	fs.BoolVar(&f.helpHF, "help-hf", false, "list the run_mlm.py / TrainingArguments names these flags also answer to, and what happens to the others")
 	f.push.register(fs)
+	registerDDP(fs, &f.ddp)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: finetune [flags]
        finetune ARGS.json

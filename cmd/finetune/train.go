@@ -13,7 +13,7 @@ import (
 	"github.com/distilgo/distilgo/trainer"
 )
 
-func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs, f := newTrainFlags(stderr)
 	if err := parseTrain(fs, f, args, func(msg string) { fmt.Fprintln(stderr, msg) }); err != nil {
 		return err
@@ -34,20 +34,31 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if f.trainSize < 1 {
 		return fmt.Errorf("--train-size %d must be positive", f.trainSize)
 	}
-	// Refuse before any download or preprocessing.
-	resume := a.Resume
-	if _, err := os.Stat(a.OutputDir); err != nil && a.ResumeFrom != "" {
-		resume = false // a checkpoint continued into a new directory
-	}
-	if err := trainer.PrepareOutputDir(a.OutputDir, f.overwrite, resume); err != nil {
+	comm, err := startComm(f.ddp)
+	if err != nil {
 		return err
 	}
-	setThreads(f.threads)
+	defer func() { err = finishComm(comm, err, stderr) }()
+	rank0 := comm.Rank() == 0
+	if !rank0 {
+		stdout = io.Discard // rank 0 speaks for the job
+	}
+	// Refuse before any download or preprocessing.
+	if rank0 {
+		resume := a.Resume
+		if _, err := os.Stat(a.OutputDir); err != nil && a.ResumeFrom != "" {
+			resume = false // a checkpoint continued into a new directory
+		}
+		if err := trainer.PrepareOutputDir(a.OutputDir, f.overwrite, resume); err != nil {
+			return err
+		}
+	}
 	p := trainer.NewProgress(stdout)
+	setRankThreads(f.threads, comm, p.Printf)
 	logf := func(format string, args ...any) { p.Printf(format, args...) }
 	logf("finetune: %s on %s, output in %s", f.model, f.data, a.OutputDir)
 	var target *hubTarget
-	if f.push.enabled {
+	if f.push.enabled && rank0 {
 		// Before any download or preprocessing, as Trainer creates the
 		// repository at start-up: a bad token fails now, not after training.
 		var err error
@@ -90,16 +101,21 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if files[TrainingArgsName], err = trainingArgsJSON(f, time.Now()); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(a.OutputDir, 0o755); err != nil {
-		return err
-	}
-	if err := writeFiles(a.OutputDir, map[string][]byte{RunArgsName: files[RunArgsName], TrainingArgsName: files[TrainingArgsName]}); err != nil {
-		return err
+	if rank0 {
+		if err := os.MkdirAll(a.OutputDir, 0o755); err != nil {
+			return err
+		}
+		if err := writeFiles(a.OutputDir, map[string][]byte{RunArgsName: files[RunArgsName], TrainingArgsName: files[TrainingArgsName]}); err != nil {
+			return err
+		}
 	}
 
 	logf("Model %s: %d layers, dim %d, %s parameters; %d training and %d evaluation chunks of %d tokens; %d threads",
 		f.model, m.Config.NLayers, m.Config.Dim, groupDigits(m.Params.Len()), train.Len(), test.Len(), train.ChunkSize, kernels.Threads())
-	tr := &trainer.Trainer{Model: m, Train: train, Collator: col, EvalBatches: evalBatches, Args: *a, Progress: p, CheckpointFiles: files}
+	if comm.Size() > 1 {
+		logf("Data-parallel over %d ranks: global batch %d x %d x %d (ranks x --batch-size x --grad-accum) chunks", comm.Size(), comm.Size(), a.BatchSize, a.GradAccum)
+	}
+	tr := &trainer.Trainer{Model: m, Train: train, Collator: col, EvalBatches: evalBatches, Args: *a, Progress: p, CheckpointFiles: files, Comm: comm}
 	info := newCardInfo(f, "")
 	var pr *pushRun
 	if target != nil {
@@ -112,6 +128,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sum, err := tr.Run(ctx)
 	if err != nil {
 		return err
+	}
+	if !rank0 {
+		return nil
 	}
 	if err := writeFiles(a.OutputDir, files); err != nil {
 		return err

@@ -25,10 +25,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if f.trainSize < 1 {
 		return fmt.Errorf("--train-size %d must be positive", f.trainSize)
 	}
-	// Refuse before any download or preprocessing.
-	if err := trainer.PrepareOutputDir(a.OutputDir, f.overwrite, a.Resume); err != nil {
+	// Refuse before any download or preprocessing; hold the directory
+	// until the run ends.
+	lock, err := trainer.LockOutputDir(a.OutputDir, f.overwrite, a.Resume)
+	if err != nil {
 		return err
 	}
+	defer lock.Release()
 	setThreads(f.threads)
 	p := trainer.NewProgress(stdout)
 	logf := func(format string, args ...any) { p.Printf(format, args...) }

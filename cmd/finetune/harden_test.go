@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/distilgo/distilgo/internal/dirlock"
+)
+
+// asMainEnv makes the test binary run finetune's main with its arguments,
+// so tests can start real finetune processes.
+const asMainEnv = "FINETUNE_TEST_AS_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(asMainEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// finetuneProcess returns a finetune process with args.
+func finetuneProcess(args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), asMainEnv+"=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	return cmd, &stdout, &stderr
+}
+
+// tinyTrainArgs trains the fixture's tiny model for a few steps into out.
+func tinyTrainArgs(t *testing.T, out, lr string) []string {
+	vocab, corpus, config := fixture(t)
+	return []string{"--model", "random:" + config, "--vocab", vocab, "--data", corpus, "--chunk-size", "16",
+		"--train-size", "40", "--test-size", "8", "--batch-size", "8", "--cache-dir", t.TempDir(), "--threads", "1",
+		"--epochs", "1", "--lr", lr, "--output-dir", out}
+}
+
+// A run into a directory another process holds fails at once, names the
+// directory and the holder's PID, and (with --overwrite) deletes nothing.
+func TestOutputDirLockedByAnotherProcess(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	os.MkdirAll(out, 0o755)
+	os.WriteFile(filepath.Join(out, "log.jsonl"), []byte("{}\n"), 0o644)
+	os.MkdirAll(filepath.Join(out, "checkpoint-5"), 0o755)
+	l, err := dirlock.Acquire(out) // flock locks conflict between open files, even in one process
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	want := fmt.Sprintf("finetune: output directory: directory %s is in use by process %d (another run writes into it); wait for it to finish or choose another directory\n", out, os.Getpid())
+	for _, extra := range [][]string{nil, {"--resume"}, {"--overwrite"}} {
+		cmd, _, stderr := finetuneProcess(append(tinyTrainArgs(t, out, "1e-3"), extra...)...)
+		start := time.Now()
+		err := cmd.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			t.Errorf("%v: err = %v, want exit status 1", extra, err)
+		}
+		if stderr.String() != want {
+			t.Errorf("%v: stderr = %q, want %q", extra, stderr.String(), want)
+		}
+		if d := time.Since(start); d > 20*time.Second {
+			t.Errorf("%v: the refusal took %v", extra, d)
+		}
+	}
+	for _, name := range []string{"log.jsonl", "checkpoint-5"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("--overwrite while locked deleted %s: %v", name, err)
+		}
+	}
+}
+
+// Two runs started at the same moment into one empty directory: exactly one
+// succeeds; the other is refused (by the lock, or by the first run's files
+// if it finished first), and the directory holds the winner's model.
+func TestConcurrentRunsIntoOneOutputDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a tiny model in two processes")
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	type proc struct {
+		cmd            *exec.Cmd
+		stdout, stderr *bytes.Buffer
+		err            error
+	}
+	var ps []*proc
+	for _, lr := range []string{"1e-3", "3e-3"} {
+		cmd, stdout, stderr := finetuneProcess(tinyTrainArgs(t, out, lr)...)
+		ps = append(ps, &proc{cmd: cmd, stdout: stdout, stderr: stderr})
+	}
+	for _, p := range ps {
+		if err := p.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ok []*proc
+	for _, p := range ps {
+		p.err = p.cmd.Wait()
+		if p.err == nil {
+			ok = append(ok, p)
+		}
+	}
+	if len(ok) != 1 {
+		for i, p := range ps {
+			t.Logf("run %d: %v\nstdout:\n%s\nstderr:\n%s", i, p.err, p.stdout, p.stderr)
+		}
+		t.Fatalf("%d runs succeeded, want exactly 1", len(ok))
+	}
+	for _, p := range ps {
+		if p == ok[0] {
+			continue
+		}
+		msg := p.stderr.String()
+		byLock := strings.Contains(msg, fmt.Sprintf("directory %s is in use by process %d", out, ok[0].cmd.Process.Pid))
+		byFiles := strings.Contains(msg, "holds another run")
+		if !byLock && !byFiles {
+			t.Errorf("refused run: stderr %q, want the lock's error naming process %d", msg, ok[0].cmd.Process.Pid)
+		}
+	}
+	if !strings.Contains(ok[0].stdout.String(), "Model saved to") {
+		t.Errorf("winner's output:\n%s", ok[0].stdout)
+	}
+	if _, err := os.Stat(filepath.Join(out, "model.safetensors")); err != nil {
+		t.Error(err)
+	}
+}

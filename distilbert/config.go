@@ -246,6 +246,7 @@ func (c Config) Validate() error {
 		a, b int
 	}{
 		{"word embeddings (vocab_size x dim)", c.VocabSize, c.Dim},
+		{"attention weights (dim x dim)", c.Dim, c.Dim},
 		{"position embeddings (max_position_embeddings x dim)", c.MaxPositionEmbeddings, c.Dim},
 		{"FFN weights (hidden_dim x dim)", c.HiddenDim, c.Dim},
 	} {

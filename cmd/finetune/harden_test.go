@@ -6,10 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/distilgo/distilgo/distilbert"
 	"github.com/distilgo/distilgo/internal/dirlock"
 )
 
@@ -128,5 +130,30 @@ func TestConcurrentRunsIntoOneOutputDir(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "model.safetensors")); err != nil {
 		t.Error(err)
+	}
+}
+
+// A random: config too large to train on this machine is refused before
+// anything is allocated, with the figures in the message.
+func TestRandomConfigTooLargeForMemory(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the machine's memory is read from /proc/meminfo (Linux)")
+	}
+	vocab, corpus, _ := fixture(t)
+	cfg := distilbert.DefaultConfig()
+	cfg.NLayers = 1_000_000_000 // every tensor under the per-tensor cap
+	path := filepath.Join(t.TempDir(), "config.json")
+	if err := cfg.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--model", "random:" + path, "--vocab", vocab, "--data", corpus, "--output-dir", filepath.Join(t.TempDir(), "out")},
+		{"eval", "--model", "random:" + path, "--vocab", vocab, "--data", corpus},
+	} {
+		_, _, err := runCmd(t, args...)
+		want := "--model random:" + path + ": config: 7,087,872,024,458,298 parameters (vocab_size 30522, dim 768, hidden_dim 3072, max_position_embeddings 512, n_layers 1000000000): parameters, gradients and AdamW moments need 105617523.6 GiB, more than this machine's "
+		if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), " GiB of memory") {
+			t.Errorf("%s: err = %v\nwant %s... GiB of memory", args[0], err, want)
+		}
 	}
 }

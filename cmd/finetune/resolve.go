@@ -70,6 +70,13 @@ func loadModel(ctx context.Context, spec string, seed uint64, logf func(string, 
 				return nil, "", fmt.Errorf("--model %s: %w", spec, err)
 			}
 		}
+		// A config too large to train here is refused before allocating.
+		if err := cfg.Validate(); err != nil {
+			return nil, "", fmt.Errorf("--model %s: %w", spec, err)
+		}
+		if err := cfg.CheckTrainingMemory(); err != nil {
+			return nil, "", fmt.Errorf("--model %s: %w", spec, err)
+		}
 		m, err := distilbert.New(cfg, seed)
 		if err != nil {
 			return nil, "", fmt.Errorf("--model %s: %w", spec, err)

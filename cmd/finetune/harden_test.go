@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -154,6 +155,44 @@ func TestRandomConfigTooLargeForMemory(t *testing.T) {
 		want := "--model random:" + path + ": config: 7,087,872,024,458,298 parameters (vocab_size 30522, dim 768, hidden_dim 3072, max_position_embeddings 512, n_layers 1000000000): parameters, gradients and AdamW moments need 105617523.6 GiB, more than this machine's "
 		if err == nil || !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), " GiB of memory") {
 			t.Errorf("%s: err = %v\nwant %s... GiB of memory", args[0], err, want)
+		}
+	}
+}
+
+// Resuming a finished run says so (it used to print "epoch 3" for a
+// two-epoch run) and leaves the model as it was.
+func TestResumeFinishedRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	args := tinyTrainArgs(t, out, "1e-3")
+	args[slices.Index(args, "--epochs")+1] = "2"
+	if _, _, err := runCmd(t, args...); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, err := runCmd(t, append(args, "--resume")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("Resuming from %s: the run is already finished (step 10 of 10, epoch 2 of 2); nothing to train", filepath.Join(out, "checkpoint-10"))
+	if !strings.Contains(stdout, want) {
+		t.Errorf("resume of a finished run:\n%s\nwant a line %q", stdout, want)
+	}
+}
+
+// A run killed before its first checkpoint: rerun and --resume agree.
+func TestKilledBeforeFirstCheckpointAdvice(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	os.MkdirAll(out, 0o755)
+	os.WriteFile(filepath.Join(out, "log.jsonl"), []byte(`{"kind":"eval"}`+"\n"), 0o644)
+	args := tinyTrainArgs(t, out, "1e-3")
+	for _, tc := range []struct {
+		extra []string
+		want  string
+	}{
+		{nil, "output directory " + out + " holds a run that saved no checkpoint (log.jsonl): nothing to resume; pass --overwrite to replace it"},
+		{[]string{"--resume"}, "output directory " + out + " holds a run that saved no checkpoint (log.jsonl): nothing to resume; pass --overwrite instead of --resume to start it again"},
+	} {
+		if _, _, err := runCmd(t, append(args, tc.extra...)...); err == nil || err.Error() != tc.want {
+			t.Errorf("%v: err = %v\nwant %s", tc.extra, err, tc.want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -193,6 +194,28 @@ func TestKilledBeforeFirstCheckpointAdvice(t *testing.T) {
 	} {
 		if _, _, err := runCmd(t, append(args, tc.extra...)...); err == nil || err.Error() != tc.want {
 			t.Errorf("%v: err = %v\nwant %s", tc.extra, err, tc.want)
+		}
+	}
+}
+
+// The IMDB URL (DISTILGO_IMDB_URL may be a signed URL) is shown without its
+// password, query string and fragment, in the log line and in the error.
+func TestIMDBURLRedactedInLogAndError(t *testing.T) {
+	t.Setenv("HF_HOME", t.TempDir())
+	t.Setenv("HF_HUB_OFFLINE", "")
+	t.Setenv("TRANSFORMERS_OFFLINE", "")
+	t.Setenv(imdbURLEnv, "http://user:pw@127.0.0.1:1/aclImdb_v1.tar.gz?X-Amz-Signature=SECRET#frag")
+	var log strings.Builder
+	_, err := resolveData(context.Background(), "imdb", func(format string, args ...any) { fmt.Fprintf(&log, format+"\n", args...) })
+	if err == nil {
+		t.Fatal("no error from an unreachable URL")
+	}
+	if want := "Fetching the IMDB archive from http://user:xxxxx@127.0.0.1:1/aclImdb_v1.tar.gz?xxxxx#xxxxx (once; cached)\n"; log.String() != want {
+		t.Errorf("log %q, want %q", log.String(), want)
+	}
+	for _, s := range []string{"SECRET", "pw@", ":pw", "frag"} {
+		if strings.Contains(err.Error(), s) || strings.Contains(log.String(), s) {
+			t.Errorf("%q shown: error %v; log %s", s, err, log.String())
 		}
 	}
 }

@@ -140,7 +140,7 @@ func resolveData(ctx context.Context, data string, logf func(string, ...any)) (s
 			if u := os.Getenv(imdbURLEnv); u != "" {
 				url = u
 			}
-			logf("Fetching the IMDB archive from %s (once; cached)", url)
+			logf("Fetching the IMDB archive from %s (once; cached)", hub.RedactURL(url))
 			path, err := hub.DownloadFile(ctx, url, "aclImdb_v1.tar.gz", hub.DefaultOptions())
 			if err != nil {
 				return "", fmt.Errorf("--data imdb: %w (offline, pass --data PATH/aclImdb_v1.tar.gz)", err)

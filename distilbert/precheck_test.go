@@ -1,6 +1,7 @@
 package distilbert
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -183,4 +184,28 @@ func TestCheckTrainingMemory(t *testing.T) {
 	if systemMemory() <= 0 && runtime.GOOS == "linux" {
 		t.Error("systemMemory found no MemTotal in /proc/meminfo")
 	}
+}
+
+// config.json keys are matched exactly, as transformers does: a key in
+// other case is an unknown key, kept in Extra, and the field keeps its
+// default.
+func TestConfigKeysAreCaseSensitive(t *testing.T) {
+	c, err := ParseConfig([]byte(`{"model_type": "distilbert", "Vocab_Size": 5, "N_LAYERS": 2, "dim": 32}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.VocabSize != 30522 || c.NLayers != 6 || c.Dim != 32 {
+		t.Errorf("vocab_size %d, n_layers %d, dim %d: want the defaults 30522 and 6 and dim 32", c.VocabSize, c.NLayers, c.Dim)
+	}
+	if d := cmp.Diff(map[string]string{"Vocab_Size": "5", "N_LAYERS": "2"}, rawStrings(c.Extra)); d != "" {
+		t.Errorf("Extra (-want +got):\n%s", d)
+	}
+}
+
+func rawStrings(m map[string]json.RawMessage) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = string(v)
+	}
+	return out
 }

@@ -84,6 +84,7 @@ type Tokenizer struct {
 	special                  []bool       // by id: a special added token
 	modelMaxLength           int
 	hash                     [32]byte
+	warnings                 []string // found while loading (duplicate tokens)
 }
 
 // addedToken is a token matched on the raw text before normalization.
@@ -138,6 +139,7 @@ func LoadVocab(path string) (*Tokenizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load vocabulary %s: %w", path, err)
 	}
+	t.prefixWarnings(path)
 	return t, nil
 }
 
@@ -176,6 +178,7 @@ func Load(dir string) (*Tokenizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load tokenizer %s: %w", dir, err)
 	}
+	t.prefixWarnings(vocabPath)
 	return t, nil
 }
 
@@ -219,15 +222,25 @@ func newTokenizer(vocab []string, opt options) (*Tokenizer, error) {
 		special:        make([]bool, len(vocab)),
 	}
 	h := sha256.New()
+	var first map[string]int32 // first id of each repeated token
 	for i, tok := range vocab {
 		if tok == "" {
 			return nil, fmt.Errorf("token %d is empty", i)
+		}
+		if prev, dup := t.ids[tok]; dup {
+			if first == nil {
+				first = map[string]int32{}
+			}
+			if _, ok := first[tok]; !ok {
+				first[tok] = prev
+			}
 		}
 		t.ids[tok] = int32(i) // a repeated token maps to its last line, as in Hugging Face
 		h.Write([]byte(tok))
 		h.Write([]byte{'\n'})
 	}
 	h.Sum(t.hash[:0])
+	t.warnings = duplicateWarnings(vocab, first, t.ids)
 	keys := make([]string, 0, len(t.ids))
 	vals := make([]int32, 0, len(t.ids))
 	for k, v := range t.ids {
@@ -298,6 +311,44 @@ func sortAddedLongestFirst(a []addedToken) {
 			a[j], a[j-1] = a[j-1], a[j]
 		}
 	}
+}
+
+// Warnings returns what loading found suspicious but accepted, one line
+// each: a token listed twice in vocab.txt (the later id wins, as in
+// Hugging Face's tokenizers). Commands print them.
+func (t *Tokenizer) Warnings() []string { return t.warnings }
+
+// prefixWarnings names the vocabulary file in the warnings.
+func (t *Tokenizer) prefixWarnings(path string) {
+	for i, w := range t.warnings {
+		t.warnings[i] = path + ": " + w
+	}
+}
+
+// maxDuplicateWarnings bounds the warnings about repeated tokens.
+const maxDuplicateWarnings = 10
+
+// duplicateWarnings lists one warning per repeated token, in vocabulary
+// order: its first and its last (winning) id.
+func duplicateWarnings(vocab []string, first map[string]int32, ids map[string]int32) []string {
+	if len(first) == 0 {
+		return nil
+	}
+	var ws []string
+	n := 0
+	for i, tok := range vocab {
+		f, ok := first[tok]
+		if !ok || int32(i) != f {
+			continue
+		}
+		if n++; n <= maxDuplicateWarnings {
+			ws = append(ws, fmt.Sprintf("token %q is listed more than once (ids %d and %d): id %d is used, the later one, as Hugging Face does", tok, f, ids[tok], ids[tok]))
+		}
+	}
+	if n > maxDuplicateWarnings {
+		ws = append(ws, fmt.Sprintf("%d more tokens are listed more than once", n-maxDuplicateWarnings))
+	}
+	return ws
 }
 
 // VocabSize is the number of tokens in the vocabulary.

@@ -219,3 +219,17 @@ func TestIMDBURLRedactedInLogAndError(t *testing.T) {
 		}
 	}
 }
+
+// A token listed twice in vocab.txt: one warning in the log.
+func TestDuplicateVocabTokenWarning(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vocab.txt")
+	os.WriteFile(path, []byte("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nfilm\nfilm\n"), 0o644)
+	var log strings.Builder
+	if _, _, err := loadTokenizer(context.Background(), "", path, func(format string, args ...any) { fmt.Fprintf(&log, format+"\n", args...) }); err != nil {
+		t.Fatal(err)
+	}
+	want := "warning: " + path + `: token "film" is listed more than once (ids 5 and 6): id 6 is used, the later one, as Hugging Face does` + "\n"
+	if log.String() != want {
+		t.Errorf("log %q, want %q", log.String(), want)
+	}
+}

@@ -114,6 +114,7 @@ func loadTokenizer(ctx context.Context, modelDir, vocabFlag string, logf func(st
 				logf("warning: using the tokenizer of %s; --vocab %s is ignored", modelDir, vocabFlag)
 			}
 			tok, err := tokenizer.Load(modelDir)
+			warnTokenizer(tok, logf)
 			return tok, tokenizerSource{dir: modelDir, vocab: filepath.Join(modelDir, "vocab.txt")}, err
 		}
 	}
@@ -128,7 +129,19 @@ func loadTokenizer(ctx context.Context, modelDir, vocabFlag string, logf func(st
 		}
 	}
 	tok, err := tokenizer.LoadVocab(path)
+	warnTokenizer(tok, logf)
 	return tok, tokenizerSource{vocab: path}, err
+}
+
+// warnTokenizer prints what loading the tokenizer accepted with a warning
+// (a token listed twice in vocab.txt).
+func warnTokenizer(tok *tokenizer.Tokenizer, logf func(string, ...any)) {
+	if tok == nil {
+		return
+	}
+	for _, w := range tok.Warnings() {
+		logf("warning: %s", w)
+	}
 }
 
 // resolveData returns the local path of --data, downloading IMDB for

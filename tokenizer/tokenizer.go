@@ -147,7 +147,9 @@ func LoadVocab(path string) (*Tokenizer, error) {
 // vocab.txt is required; tokenizer_config.json (do_lower_case,
 // strip_accents, tokenize_chinese_chars, model_max_length, special tokens)
 // and tokenizer.json (BertNormalizer clean_text, added tokens, WordPiece
-// settings) are used when present. When tokenizer_config.json is present,
+// settings) and special_tokens_map.json (special tokens, taking precedence
+// over tokenizer_config.json's as in transformers) are used when present.
+// When tokenizer_config.json is present,
 // its normalizer switches (or transformers' defaults for the ones it leaves
 // out: lowercase, strip accents as lowercase, isolate CJK) take precedence
 // over those of tokenizer.json, as in transformers' BertTokenizerFast.
@@ -173,6 +175,14 @@ func Load(dir string) (*Tokenizer, error) {
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("load %s: %w", tcPath, err)
+	}
+	stPath := filepath.Join(dir, "special_tokens_map.json")
+	if data, err := os.ReadFile(stPath); err == nil {
+		if err := applySpecialTokensMap(&opt, data); err != nil {
+			return nil, fmt.Errorf("load %s: %w", stPath, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("load %s: %w", stPath, err)
 	}
 	t, err := newTokenizer(vocab, opt)
 	if err != nil {
@@ -538,6 +548,24 @@ func applyTokenizerConfig(opt *options, data []byte) error {
 			opt.modelMaxLength = int(f)
 		}
 	}
+	return applySpecialTokens(opt, tc)
+}
+
+// applySpecialTokensMap reads transformers' special_tokens_map.json. As in
+// transformers' from_pretrained, its tokens take precedence over those of
+// tokenizer_config.json (Load applies it second). Keys are matched exactly.
+func applySpecialTokensMap(opt *options, data []byte) error {
+	var tc map[string]json.RawMessage
+	if err := json.Unmarshal(data, &tc); err != nil {
+		return err
+	}
+	return applySpecialTokens(opt, tc)
+}
+
+// applySpecialTokens sets the special tokens a tokenizer_config.json or
+// special_tokens_map.json names: a string, or an AddedToken object with a
+// "content".
+func applySpecialTokens(opt *options, tc map[string]json.RawMessage) error {
 	for key, dst := range map[string]*string{
 		"unk_token": &opt.unk, "cls_token": &opt.cls, "sep_token": &opt.sep,
 		"pad_token": &opt.pad, "mask_token": &opt.mask,

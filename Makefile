@@ -16,7 +16,8 @@ test-short:
 
 ## fuzz: every fuzz target for FUZZTIME each (default 30s), from a
 ## temporary corpus; only a crash adds a file (testdata/fuzz/). CI runs the
-## seed corpora only (plain go test does). FUZZPARALLEL=N: workers per target.
+## seed corpora only (plain go test does). FUZZPARALLEL=N: workers per
+## target; FUZZMINIMIZETIME=5s: less time minimizing new inputs.
 FUZZTIME ?= 30s
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) tools/fuzz/run.sh

@@ -7,7 +7,9 @@
 # added to the tree or kept in GOCACHE, except that a crash writes its
 # input to testdata/fuzz/<target>/ (commit it with the fix: plain go test
 # then replays it). FUZZPARALLEL sets the workers per target (default: all
-# cores). Exits 1 when a target failed, after running all of them.
+# cores); FUZZMINIMIZETIME the time spent minimizing each new input (Go's
+# default 60s can eat a whole target's time on a loaded machine). Exits 1
+# when a target failed, after running all of them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 GO=${GO:-go}
@@ -26,6 +28,7 @@ while read -r pkg name; do
 	[ -n "$name" ] || continue
 	echo "== $name ($pkg)"
 	if ! $GO test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" ${FUZZPARALLEL:+-parallel "$FUZZPARALLEL"} \
+		${FUZZMINIMIZETIME:+-fuzzminimizetime "$FUZZMINIMIZETIME"} \
 		"$pkg" -args -test.fuzzcachedir="$tmp/$name"; then
 		failed+=("$name ($pkg)")
 	fi

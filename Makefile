@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test test-short bench bench-e2e lint generate generate-check golden
+.PHONY: test test-short bench bench-e2e lint generate generate-check golden fuzz
 
 ## test: the whole test suite (CI runs exactly this).
 test:
@@ -13,6 +13,14 @@ test:
 ## test-short: skip the slow tests.
 test-short:
 	$(GO) test -short -count=1 $(PKGS)
+
+## fuzz: every fuzz target for FUZZTIME each (default 30s), from a
+## temporary corpus; only a crash adds a file (testdata/fuzz/). CI runs the
+## seed corpora only (plain go test does). FUZZPARALLEL=N: workers per
+## target; FUZZMINIMIZETIME=5s: less time minimizing new inputs.
+FUZZTIME ?= 30s
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) tools/fuzz/run.sh
 
 ## bench: the micro-benchmarks of tensor and kernels (one package at a time,
 ## so they do not compete for the cores).

@@ -241,12 +241,12 @@ func scanIMDBArchive(p string, splits []Split, visit func(s Split, class int, na
 			// Read the rest (tar padding, gzip trailer) so that gzip
 			// checks its CRC and length: a cut trailer is an error.
 			if _, err := io.Copy(io.Discard, zr); err != nil {
-				return fmt.Errorf("read IMDB %s: after the last member: %w", p, err)
+				return archiveError(p, "after the last member", zr, err)
 			}
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("read IMDB %s: after member %s: %w", p, last, err)
+			return archiveError(p, "after member "+last, zr, err)
 		}
 		last = h.Name
 		if h.Typeflag != tar.TypeReg {
@@ -258,10 +258,10 @@ func scanIMDBArchive(p string, splits []Split, visit func(s Split, class int, na
 		}
 		buf.Reset()
 		if _, err := io.Copy(&buf, tr); err != nil {
-			return fmt.Errorf("read IMDB %s: member %s: %w", p, h.Name, err)
+			return archiveError(p, "member "+h.Name, zr, err)
 		}
 		if !utf8.Valid(buf.Bytes()) {
-			return fmt.Errorf("read IMDB %s: member %s: %w", p, h.Name, errNotUTF8(buf.Bytes()))
+			return archiveError(p, "member "+h.Name, zr, errNotUTF8(buf.Bytes()))
 		}
 		if err := visit(s, class, strings.TrimPrefix(h.Name, "./"), buf.Bytes()); err != nil {
 			return err

@@ -34,6 +34,13 @@ func LoadDir(dir string) (*ForMaskedLM, error) {
 		return nil, fmt.Errorf("load model %s: %w", dir, err)
 	}
 	defer f.Close()
+	// Check the header and vocab.txt against the config before allocating.
+	if err := checkShapes(cfg, f); err != nil {
+		return nil, fmt.Errorf("load model %s: %w", dir, err)
+	}
+	if err := checkVocabFile(cfg, filepath.Join(dir, "vocab.txt")); err != nil {
+		return nil, fmt.Errorf("load model %s: %w", dir, err)
+	}
 	m := build(cfg)
 	if err := m.loadTensors(f); err != nil {
 		return nil, fmt.Errorf("load model %s: %w", dir, err)
@@ -87,7 +94,7 @@ func readParam(f *safetensors.File, name string, shape []int, dst []float32) err
 	if err := f.ReadFloat32(name, dst); err != nil {
 		return fmt.Errorf("tensor %q: %w", name, err)
 	}
-	return nil
+	return safetensors.CheckFinite(name, shape, dst)
 }
 
 // StateDict returns every parameter as a safetensors tensor, named as in

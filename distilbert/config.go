@@ -143,6 +143,9 @@ func ParseConfig(data []byte) (Config, error) {
 	if raw == nil {
 		return Config{}, errors.New("config is not a JSON object: null")
 	}
+	// Keys are matched exactly, as transformers (Python's json) does:
+	// "Vocab_Size" is an unknown key kept in Extra, not vocab_size
+	// (encoding/json's struct decoding would match it case-insensitively).
 	c := DefaultConfig()
 	for _, f := range fields() {
 		keys := append([]string{f.key}, f.aliases...)
@@ -246,6 +249,7 @@ func (c Config) Validate() error {
 		a, b int
 	}{
 		{"word embeddings (vocab_size x dim)", c.VocabSize, c.Dim},
+		{"attention weights (dim x dim)", c.Dim, c.Dim},
 		{"position embeddings (max_position_embeddings x dim)", c.MaxPositionEmbeddings, c.Dim},
 		{"FFN weights (hidden_dim x dim)", c.HiddenDim, c.Dim},
 	} {

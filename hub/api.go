@@ -134,17 +134,17 @@ func (cl *client) once(ctx context.Context, c apiCall) (*apiResp, error) {
 		req.Header[k] = vs
 	}
 	req.Header.Set("User-Agent", userAgent)
-	if c.auth && cl.opt.Token != "" && sameHost(req.URL, cl.opt.Endpoint) {
+	if c.auth && cl.opt.Token != "" && sameEndpoint(req.URL, cl.opt.Endpoint) {
 		req.Header.Set("Authorization", "Bearer "+cl.opt.Token)
 	}
 	resp, err := cl.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("hub: %s: %s %s: %w", c.what, c.method, req.URL.Redacted(), err)
+		return nil, fmt.Errorf("hub: %s: %s %s: %w", c.what, c.method, redactURL(req.URL), redactErr(err))
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAPIBody))
 	if err != nil {
-		return nil, fmt.Errorf("hub: %s: read the answer of %s %s: %w", c.what, c.method, req.URL.Redacted(), err)
+		return nil, fmt.Errorf("hub: %s: read the answer of %s %s: %w", c.what, c.method, redactURL(req.URL), redactErr(err))
 	}
 	return &apiResp{status: resp.StatusCode, header: resp.Header, body: data}, nil
 }
@@ -154,7 +154,7 @@ func (cl *client) once(ctx context.Context, c apiCall) (*apiResp, error) {
 // body, as hf_raise_for_status reads it.
 func apiStatusError(c apiCall, r *apiResp) error {
 	e := &httpStatusError{
-		url:     c.method + " " + redactURL(c.url),
+		url:     c.method + " " + RedactURL(c.url),
 		status:  r.status,
 		code:    r.header.Get("X-Error-Code"),
 		message: r.header.Get("X-Error-Message"),
@@ -182,15 +182,6 @@ func apiStatusError(c apiCall, r *apiResp) error {
 		e.message = e.message[:500] + "…"
 	}
 	return fmt.Errorf("hub: %s: %w", c.what, e)
-}
-
-// redactURL drops the query (presigned storage URLs carry credentials in
-// it) from a URL quoted in an error.
-func redactURL(u string) string {
-	if i := strings.IndexByte(u, '?'); i >= 0 {
-		return u[:i] + "?…"
-	}
-	return u
 }
 
 // retryAfter reads a Retry-After header in seconds (0 when absent).

@@ -34,13 +34,13 @@ func DownloadFile(ctx context.Context, rawURL, name string, opt Options) (path s
 	opt = opt.withDefaults()
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("hub: download %q: not an http(s) URL: %w", rawURL, errBadRequest)
+		return "", fmt.Errorf("hub: download %q: not an http(s) URL: %w", RedactURL(rawURL), errBadRequest)
 	}
 	if name == "" {
 		name = pathBase(u.Path)
 	}
 	if err := validateDownloadName(name); err != nil {
-		return "", fmt.Errorf("hub: download %s: %w", u.Redacted(), err)
+		return "", fmt.Errorf("hub: download %s: %w", redactURL(u), err)
 	}
 	want := strings.ToLower(opt.SHA256)
 	if want != "" && !sha256RE.MatchString(want) {
@@ -54,7 +54,7 @@ func DownloadFile(ctx context.Context, rawURL, name string, opt Options) (path s
 	}
 	if opt.Offline {
 		return "", fmt.Errorf("hub: offline mode (HF_HUB_OFFLINE): %s: %w (%s); download %s once with network access, or give a local path",
-			name, ErrNotCached, opt.DownloadDir, u.Redacted())
+			name, ErrNotCached, opt.DownloadDir, redactURL(u))
 	}
 
 	c := newClient(opt)
@@ -79,7 +79,7 @@ func DownloadFile(ctx context.Context, rawURL, name string, opt Options) (path s
 	}
 	j := &fetchJob{
 		url:     rawURL,
-		auth:    sameHost(u, opt.Endpoint),
+		auth:    onHub(u, opt.Endpoint),
 		partial: partial,
 		label:   name,
 		size:    -1,
@@ -99,7 +99,7 @@ func DownloadFile(ctx context.Context, rawURL, name string, opt Options) (path s
 	}
 	j.onDiscard = func() { os.Remove(sidecar) }
 	if err := c.fetch(ctx, j); err != nil {
-		return "", fmt.Errorf("%w (from %s)", err, u.Redacted())
+		return "", fmt.Errorf("%w (from %s)", err, redactURL(u))
 	}
 	if err := os.Rename(partial, dst); err != nil {
 		os.Remove(partial)

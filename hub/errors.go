@@ -50,7 +50,7 @@ func (e *httpStatusError) Error() string {
 
 func newStatusError(resp *http.Response) *httpStatusError {
 	return &httpStatusError{
-		url:     resp.Request.URL.Redacted(),
+		url:     redactURL(resp.Request.URL),
 		status:  resp.StatusCode,
 		code:    resp.Header.Get("X-Error-Code"),
 		message: resp.Header.Get("X-Error-Message"),
@@ -95,11 +95,11 @@ func classify(e *httpStatusError, r fileRef) error {
 	}
 	switch {
 	case e.code == "RevisionNotFound":
-		return fmt.Errorf("hub: revision %q not found in repository %q at %s: %w (%w)", r.asked, r.repo, r.endpoint, ErrRevisionNotFound, e)
+		return fmt.Errorf("hub: revision %q not found in repository %q at %s: %w (%w)", r.asked, r.repo, RedactURL(r.endpoint), ErrRevisionNotFound, e)
 	case e.code == "EntryNotFound":
 		return fmt.Errorf("hub: repository %q at revision %s has no file %q: %w (%w)", r.repo, r.revisionText(), r.file, ErrEntryNotFound, e)
 	case e.code == "GatedRepo":
-		return fmt.Errorf("hub: repository %q is gated: accept its conditions on %s/%s and %s: %w (%w)", r.repo, r.endpoint, r.repo, tokenHint, ErrUnauthorized, e)
+		return fmt.Errorf("hub: repository %q is gated: accept its conditions on %s/%s and %s: %w (%w)", r.repo, RedactURL(r.endpoint), r.repo, tokenHint, ErrUnauthorized, e)
 	case e.status == http.StatusUnauthorized || e.status == http.StatusForbidden:
 		// The Hub answers 401 for a private repository to anonymous
 		// requests, so as not to reveal that it exists.
@@ -112,7 +112,7 @@ func classify(e *httpStatusError, r fileRef) error {
 		if r.hasToken {
 			hint = "check the name and that the token in HF_TOKEN can read it"
 		}
-		return fmt.Errorf("hub: repository %q not found at %s (%s): %w (%w)", r.repo, r.endpoint, hint, ErrRepoNotFound, e)
+		return fmt.Errorf("hub: repository %q not found at %s (%s): %w (%w)", r.repo, RedactURL(r.endpoint), hint, ErrRepoNotFound, e)
 	case e.status == http.StatusNotFound:
 		// A 404 without the Hub's error code (a mirror, a proxy): the
 		// repository, the revision or the file may be missing.
@@ -123,7 +123,7 @@ func classify(e *httpStatusError, r fileRef) error {
 
 // networkError wraps a failure to reach the Hub with the offline hint.
 func networkError(r fileRef, err error) error {
-	return fmt.Errorf("hub: cannot reach %s for %s: %w; %s", r.endpoint, r, err, offlineHint)
+	return fmt.Errorf("hub: cannot reach %s for %s: %w; %s", RedactURL(r.endpoint), r, redactErr(err), offlineHint)
 }
 
 // fallsBackToCache reports whether an error from the metadata request lets

@@ -221,7 +221,7 @@ func (c *client) fetchOnce(ctx context.Context, j *fetchJob, p *partialFile) (ou
 
 	req, err := http.NewRequestWithContext(ctx2, http.MethodGet, j.url, nil)
 	if err != nil {
-		return fatal, fmt.Errorf("hub: download %s: %w", j.label, err)
+		return fatal, fmt.Errorf("hub: download %s: %w", j.label, redactErr(err))
 	}
 	c.setHeaders(req, j.auth)
 	if p.off > 0 {
@@ -232,7 +232,7 @@ func (c *client) fetchOnce(ctx context.Context, j *fetchJob, p *partialFile) (ou
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return retry, &requestError{stallError(ctx, ctx2, err)}
+		return retry, &requestError{stallError(ctx, ctx2, redactErr(err))}
 	}
 	defer resp.Body.Close()
 
@@ -308,7 +308,7 @@ func (c *client) fetchOnce(ctx context.Context, j *fetchJob, p *partialFile) (ou
 			return complete, nil
 		}
 		if rerr != nil {
-			return retry, stallError(ctx, ctx2, rerr)
+			return retry, stallError(ctx, ctx2, redactErr(rerr))
 		}
 	}
 }

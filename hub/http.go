@@ -43,7 +43,29 @@ type client struct {
 func newClient(opt Options) *client {
 	nr := *opt.HTTPClient
 	nr.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &client{opt: opt, hc: opt.HTTPClient, noRedirect: &nr}
+	hc := *opt.HTTPClient
+	hc.CheckRedirect = tokenOnHubOnly(opt.Endpoint, opt.HTTPClient.CheckRedirect)
+	return &client{opt: opt, hc: &hc, noRedirect: &nr}
+}
+
+// tokenOnHubOnly is a redirect policy that drops the Authorization header
+// from a redirected request that leaves the Hub's scheme and host. net/http
+// keeps it on the same host whatever the scheme, so an https->http
+// redirect would send the token in clear text. next is the client's own
+// policy (nil: net/http's default of at most 10 redirects).
+func tokenOnHubOnly(endpoint string, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if !onHub(req.URL, endpoint) {
+			req.Header.Del("Authorization")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }
 
 // setHeaders sets the headers of every request. Accept-Encoding: identity
@@ -104,7 +126,7 @@ func (c *client) metadata(ctx context.Context, r fileRef) (fileMeta, error) {
 func (c *client) headOnce(ctx context.Context, rawURL string, r fileRef) (fileMeta, error) {
 	orig, err := url.Parse(rawURL)
 	if err != nil {
-		return fileMeta{}, fmt.Errorf("hub: endpoint %q: %w: %w", r.endpoint, err, errBadRequest)
+		return fileMeta{}, fmt.Errorf("hub: endpoint %q: %w: %w", RedactURL(r.endpoint), redactErr(err), errBadRequest)
 	}
 	cur := orig
 	for range maxRelativeRedirects + 1 {
@@ -113,7 +135,7 @@ func (c *client) headOnce(ctx context.Context, rawURL string, r fileRef) (fileMe
 			if ctx.Err() != nil {
 				return fileMeta{}, fmt.Errorf("hub: %s: %w", r, ctx.Err())
 			}
-			return fileMeta{}, networkError(r, err)
+			return fileMeta{}, networkError(r, redactErr(err))
 		}
 		if resp.StatusCode >= 400 {
 			return fileMeta{}, classify(newStatusError(resp), r)
@@ -123,11 +145,11 @@ func (c *client) headOnce(ctx context.Context, rawURL string, r fileRef) (fileMe
 		}
 		loc := resp.Header.Get("Location")
 		if loc == "" {
-			return fileMeta{}, fmt.Errorf("hub: %s: HTTP %d redirect without Location from %s", r, resp.StatusCode, cur.Redacted())
+			return fileMeta{}, fmt.Errorf("hub: %s: HTTP %d redirect without Location from %s", r, resp.StatusCode, redactURL(cur))
 		}
 		next, err := cur.Parse(loc)
 		if err != nil {
-			return fileMeta{}, fmt.Errorf("hub: %s: bad redirect Location %q: %w", r, loc, err)
+			return fileMeta{}, fmt.Errorf("hub: %s: bad redirect Location %q: %w", r, RedactURL(loc), redactErr(err))
 		}
 		lu, _ := url.Parse(loc)
 		if lu.Host == "" {
@@ -137,7 +159,7 @@ func (c *client) headOnce(ctx context.Context, rawURL string, r fileRef) (fileMe
 		}
 		return parseMeta(resp, orig, next, r)
 	}
-	return fileMeta{}, fmt.Errorf("hub: %s: more than %d redirects from %s", r, maxRelativeRedirects, orig.Redacted())
+	return fileMeta{}, fmt.Errorf("hub: %s: more than %d redirects from %s", r, maxRelativeRedirects, redactURL(orig))
 }
 
 // head sends one HEAD request with redirects disabled. The response body is
@@ -150,7 +172,7 @@ func (c *client) head(ctx context.Context, u *url.URL) (*http.Response, error) {
 		return nil, err
 	}
 	// The token goes to the Hub's host only.
-	c.setHeaders(req, sameHost(u, c.opt.Endpoint))
+	c.setHeaders(req, onHub(u, c.opt.Endpoint))
 	resp, err := c.noRedirect.Do(req)
 	if err != nil {
 		return nil, err
@@ -162,17 +184,17 @@ func (c *client) head(ctx context.Context, u *url.URL) (*http.Response, error) {
 // parseMeta reads the metadata headers. orig is the URL first asked, loc
 // where the content is to be fetched from.
 func parseMeta(resp *http.Response, orig, loc *url.URL, r fileRef) (fileMeta, error) {
-	notHub := fmt.Sprintf("is %s a Hugging Face Hub (HF_ENDPOINT), and no proxy strips its headers?", r.endpoint)
+	notHub := fmt.Sprintf("is %s a Hugging Face Hub (HF_ENDPOINT), and no proxy strips its headers?", RedactURL(r.endpoint))
 	m := fileMeta{
 		commit:   resp.Header.Get("X-Repo-Commit"),
 		location: loc.String(),
-		auth:     orig.Host == loc.Host,
+		auth:     sameOrigin(orig, loc),
 	}
 	if m.commit == "" {
-		return m, fmt.Errorf("hub: %s: the answer from %s has no X-Repo-Commit header: %s", r, resp.Request.URL.Redacted(), notHub)
+		return m, fmt.Errorf("hub: %s: the answer from %s has no X-Repo-Commit header: %s", r, redactURL(resp.Request.URL), notHub)
 	}
 	if !safeComponent(m.commit) {
-		return m, fmt.Errorf("hub: %s: invalid X-Repo-Commit %q from %s", r, m.commit, resp.Request.URL.Redacted())
+		return m, fmt.Errorf("hub: %s: invalid X-Repo-Commit %q from %s", r, m.commit, redactURL(resp.Request.URL))
 	}
 	raw := resp.Header.Get("X-Linked-Etag")
 	if raw == "" {
@@ -180,10 +202,10 @@ func parseMeta(resp *http.Response, orig, loc *url.URL, r fileRef) (fileMeta, er
 	}
 	m.etag = normalizeETag(raw)
 	if m.etag == "" {
-		return m, fmt.Errorf("hub: %s: the answer from %s has no ETag: %s", r, resp.Request.URL.Redacted(), notHub)
+		return m, fmt.Errorf("hub: %s: the answer from %s has no ETag: %s", r, redactURL(resp.Request.URL), notHub)
 	}
 	if !safeComponent(m.etag) {
-		return m, fmt.Errorf("hub: %s: invalid ETag %q from %s", r, raw, resp.Request.URL.Redacted())
+		return m, fmt.Errorf("hub: %s: invalid ETag %q from %s", r, raw, redactURL(resp.Request.URL))
 	}
 	sz := resp.Header.Get("X-Linked-Size")
 	if sz == "" {
@@ -191,7 +213,7 @@ func parseMeta(resp *http.Response, orig, loc *url.URL, r fileRef) (fileMeta, er
 	}
 	n, err := strconv.ParseInt(sz, 10, 64)
 	if err != nil || n < 0 {
-		return m, fmt.Errorf("hub: %s: the answer from %s has no valid size (X-Linked-Size or Content-Length %q)", r, resp.Request.URL.Redacted(), sz)
+		return m, fmt.Errorf("hub: %s: the answer from %s has no valid size (X-Linked-Size or Content-Length %q)", r, redactURL(resp.Request.URL), sz)
 	}
 	m.size = n
 	return m, nil
@@ -206,10 +228,18 @@ func normalizeETag(etag string) string {
 	return strings.Trim(strings.TrimLeft(etag, "W/"), `"`)
 }
 
-// sameHost reports whether u is on the host of the endpoint URL.
-func sameHost(u *url.URL, endpoint string) bool {
+// onHub reports whether a request to u may carry the token: u has the
+// endpoint's scheme and host, so that neither another host nor an
+// https->http downgrade on the Hub's own host sees the token.
+func onHub(u *url.URL, endpoint string) bool {
 	e, err := url.Parse(endpoint)
-	return err == nil && e.Host == u.Host
+	return err == nil && sameOrigin(u, e)
+}
+
+// sameOrigin reports whether a and b have the same scheme and host (port
+// included).
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Host, b.Host)
 }
 
 // sleep waits d or until ctx is done.
@@ -222,4 +252,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// sameEndpoint reports whether u is on the Hub endpoint's own scheme and
+// host, the only place the token is sent (an https->http downgrade on the
+// same host must not carry it).
+func sameEndpoint(u *url.URL, endpoint string) bool {
+	e, err := url.Parse(endpoint)
+	return err == nil && sameOrigin(u, e)
 }

@@ -253,11 +253,17 @@ func (c *client) fromCache(rc repoCache, r fileRef, cause error) (string, error)
 // parseShardIndex returns the sorted, distinct shard files that a
 // model.safetensors.index.json maps tensors to.
 func parseShardIndex(data []byte) ([]string, error) {
-	var idx struct {
-		WeightMap map[string]string `json:"weight_map"`
-	}
-	if err := json.Unmarshal(data, &idx); err != nil {
+	// Keys are matched exactly, as huggingface_hub (Python's json) does:
+	// encoding/json's struct decoding would read "weight_mAp" as weight_map.
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, fmt.Errorf("invalid weights index: %w", err)
+	}
+	var idx struct{ WeightMap map[string]string }
+	if wm, ok := top["weight_map"]; ok {
+		if err := json.Unmarshal(wm, &idx.WeightMap); err != nil {
+			return nil, fmt.Errorf("invalid weights index: weight_map: %w", err)
+		}
 	}
 	if len(idx.WeightMap) == 0 {
 		return nil, errors.New("invalid weights index: empty or missing weight_map")

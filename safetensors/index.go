@@ -36,10 +36,8 @@ func OpenIndex(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	var idx struct {
-		WeightMap map[string]string `json:"weight_map"`
-	}
-	if err := json.Unmarshal(raw, &idx); err != nil {
+	var idx struct{ WeightMap map[string]string }
+	if err := decodeIndex(raw, &idx.WeightMap); err != nil {
 		return nil, formatErr(path, "", ErrIndex, "not a JSON object with a weight_map of strings: %v", err)
 	}
 	if len(idx.WeightMap) == 0 {
@@ -130,4 +128,21 @@ func OpenDir(dir string) (*File, error) {
 		return nil, fmt.Errorf("safetensors: %s holds neither %s nor %s", dir, SingleFileName, IndexFileName)
 	}
 	return OpenIndex(index)
+}
+
+// decodeIndex reads the "weight_map" of an index. The key is matched
+// exactly, as Python's json (transformers, safetensors) does: Go's
+// encoding/json would match struct fields case-insensitively and read
+// "weight_mAp" or "WEIGHT_MAP" as the map, accepting an index that the
+// reference implementation rejects.
+func decodeIndex(raw []byte, weightMap *map[string]string) error {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &top); err != nil {
+		return err
+	}
+	wm, ok := top["weight_map"]
+	if !ok {
+		return nil // reported as a missing weight_map
+	}
+	return json.Unmarshal(wm, weightMap)
 }

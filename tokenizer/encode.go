@@ -34,10 +34,22 @@ type encoder struct {
 	words []int32
 	offs  [][2]int
 
-	word     []byte  // normalized bytes of the current word
+	// The current word: its first maxWordChars+1 characters at most (a
+	// longer word is [UNK] whatever follows, so its working memory is
+	// bounded as in Hugging Face's WordPiece, which checks the length
+	// first).
+	word     []byte  // normalized bytes of the current word (capped)
 	wst, wen []int32 // per byte of word: original span of its character
-	wchars   int     // characters in word
+	wchars   int     // characters in the whole word
+	wend     int32   // original end of the word's last character
 	wordIdx  int32   // index of the current word
+
+	// countOnly: tokens are counted into count and dropped (the first pass
+	// of a long text); limit > 0: tokens beyond that length of ids are
+	// dropped (truncation).
+	countOnly bool
+	count     int
+	limit     int
 }
 
 var encoderPool sync.Pool
@@ -50,7 +62,8 @@ func (t *Tokenizer) getEncoder(offsets bool) *encoder {
 	e.t, e.offsets = t, offsets
 	e.ids, e.words, e.offs = e.ids[:0], e.words[:0], e.offs[:0]
 	e.word, e.wst, e.wen = e.word[:0], e.wst[:0], e.wen[:0]
-	e.wchars, e.wordIdx = 0, 0
+	e.wchars, e.wend, e.wordIdx = 0, 0, 0
+	e.countOnly, e.count, e.limit = false, 0, 0
 	return e
 }
 
@@ -72,6 +85,7 @@ func (e *encoder) run(text string) {
 			if a := t.matchAdded(text[i:]); a != nil {
 				e.flush()
 				e.emit(a.id, i, i+len(a.content))
+				e.drop()
 				e.wordIdx++
 				i += len(a.content)
 				continue
@@ -154,42 +168,51 @@ func (e *encoder) general(r rune, start, end int) {
 }
 
 // pushASCII appends a run of ASCII word bytes starting at pos, mapped
-// through out (lowercasing).
+// through out (lowercasing); only the part within the word length cap is
+// stored.
 func (e *encoder) pushASCII(run string, pos int, out *[128]byte) {
+	keep := min(len(run), max(e.t.maxWordChars+1-e.wchars, 0))
 	w := e.word
-	for k := 0; k < len(run); k++ {
+	for k := 0; k < keep; k++ {
 		w = append(w, out[run[k]])
 	}
 	e.word = w
 	if e.offsets {
-		for k := range len(run) {
+		for k := range keep {
 			e.wst = append(e.wst, int32(pos+k))
 			e.wen = append(e.wen, int32(pos+k+1))
 		}
 	}
 	e.wchars += len(run)
+	e.wend = int32(pos + len(run))
 }
 
 func (e *encoder) pushByte(b byte, pos int) {
-	e.word = append(e.word, b)
-	if e.offsets {
-		e.wst = append(e.wst, int32(pos))
-		e.wen = append(e.wen, int32(pos+1))
-	}
-	e.wchars++
-}
-
-// push appends one normalized character whose original span is
-// [start,end).
-func (e *encoder) push(c []byte, start, end int) {
-	e.word = append(e.word, c...)
-	if e.offsets {
-		for range c {
-			e.wst = append(e.wst, int32(start))
-			e.wen = append(e.wen, int32(end))
+	if e.wchars <= e.t.maxWordChars {
+		e.word = append(e.word, b)
+		if e.offsets {
+			e.wst = append(e.wst, int32(pos))
+			e.wen = append(e.wen, int32(pos+1))
 		}
 	}
 	e.wchars++
+	e.wend = int32(pos + 1)
+}
+
+// push appends one normalized character whose original span is
+// [start,end) (stored only within the word length cap).
+func (e *encoder) push(c []byte, start, end int) {
+	if e.wchars <= e.t.maxWordChars {
+		e.word = append(e.word, c...)
+		if e.offsets {
+			for range c {
+				e.wst = append(e.wst, int32(start))
+				e.wen = append(e.wen, int32(end))
+			}
+		}
+	}
+	e.wchars++
+	e.wend = int32(end)
 }
 
 // emit appends one token of the current word.
@@ -207,8 +230,24 @@ func (e *encoder) flush() {
 		return
 	}
 	e.wordPiece()
+	e.drop()
 	e.wordIdx++
 	e.word, e.wst, e.wen, e.wchars = e.word[:0], e.wst[:0], e.wen[:0], 0
+}
+
+// drop applies countOnly and limit to the tokens appended so far: called
+// after each word, so at most one word's tokens exceed them.
+func (e *encoder) drop() {
+	switch {
+	case e.countOnly:
+		e.count += len(e.ids)
+		e.ids, e.words, e.offs = e.ids[:0], e.words[:0], e.offs[:0]
+	case e.limit > 0 && len(e.ids) > e.limit:
+		e.ids, e.words = e.ids[:e.limit], e.words[:e.limit]
+		if e.offsets {
+			e.offs = e.offs[:e.limit]
+		}
+	}
 }
 
 // wordPiece splits the current word greedily into the longest vocabulary
@@ -241,7 +280,7 @@ func (e *encoder) wordPiece() {
 	e.ids, e.words = e.ids[:n0], e.words[:n0]
 	if e.offsets {
 		e.offs = e.offs[:n0]
-		e.emit(t.unk, int(e.wst[0]), int(e.wen[len(w)-1]))
+		e.emit(t.unk, int(e.wst[0]), int(e.wend))
 	} else {
 		e.emit(t.unk, 0, 0)
 	}
@@ -251,14 +290,68 @@ func (e *encoder) wordPiece() {
 func (t *Tokenizer) Encode(text string, opt EncodeOptions) Encoding {
 	e := t.getEncoder(true)
 	defer putEncoder(e)
-	e.run(text)
-	return e.encoding("Encode", opt)
+	return e.encode(text, "Encode", opt)
 }
 
-// encoding assembles an Encoding from e's tokens: truncation, special
-// tokens, padding. The slices are freshly allocated.
-func (e *encoder) encoding(fn string, opt EncodeOptions) Encoding {
+// countFirstBytes: a longer text is tokenized twice, first only counting
+// its tokens, then into output buffers of the exact size (or of the
+// truncation length), so that its working memory is its output plus one
+// word, instead of scratch buffers grown by appending and then copied
+// (about 100 times the text's size for a 10 MB line). Shorter texts take
+// one pass: their scratch is small and reused.
+const countFirstBytes = 64 << 10
+
+// encode tokenizes text into a new Encoding.
+func (e *encoder) encode(text, fn string, opt EncodeOptions) Encoding {
+	if len(text) <= countFirstBytes {
+		e.run(text)
+		return e.encoding(fn, opt)
+	}
+	nSpecial := checkOptions(fn, opt)
 	t := e.t
+	e.countOnly, e.offsets = true, false
+	e.run(text)
+	n := e.count
+	e.countOnly, e.count, e.offsets, e.wordIdx = false, 0, true, 0
+	keep := n
+	if opt.MaxLength > 0 && keep > opt.MaxLength-nSpecial {
+		keep = opt.MaxLength - nSpecial
+	}
+	total := max(keep+nSpecial, opt.PadTo)
+	capacity := total
+	if keep < n {
+		capacity += t.maxWordChars + 1 // one word's tokens before drop truncates
+	}
+	enc := Encoding{
+		IDs:     make([]int32, 0, capacity),
+		Offsets: make([][2]int, 0, capacity),
+		WordIDs: make([]int32, 0, capacity),
+	}
+	if opt.AddSpecial {
+		enc.IDs, enc.Offsets, enc.WordIDs = append(enc.IDs, t.cls), append(enc.Offsets, [2]int{}), append(enc.WordIDs, -1)
+	}
+	e.ids, e.offs, e.words = enc.IDs, enc.Offsets, enc.WordIDs
+	e.limit = len(e.ids) + keep
+	e.run(text)
+	enc.IDs, enc.Offsets, enc.WordIDs = e.ids[:e.limit], e.offs[:e.limit], e.words[:e.limit]
+	e.ids, e.offs, e.words = nil, nil, nil // the Encoding owns them
+	if opt.AddSpecial {
+		enc.IDs, enc.Offsets, enc.WordIDs = append(enc.IDs, t.sep), append(enc.Offsets, [2]int{}), append(enc.WordIDs, -1)
+	}
+	enc.AttentionMask = make([]int32, len(enc.IDs), total)
+	for i := range enc.AttentionMask {
+		enc.AttentionMask[i] = 1
+	}
+	for len(enc.IDs) < opt.PadTo {
+		enc.IDs, enc.Offsets, enc.WordIDs = append(enc.IDs, t.pad), append(enc.Offsets, [2]int{}), append(enc.WordIDs, -1)
+		enc.AttentionMask = append(enc.AttentionMask, 0)
+	}
+	return enc
+}
+
+// checkOptions panics on invalid options and returns the number of
+// special tokens added.
+func checkOptions(fn string, opt EncodeOptions) int {
 	nSpecial := 0
 	if opt.AddSpecial {
 		nSpecial = 2
@@ -269,6 +362,14 @@ func (e *encoder) encoding(fn string, opt EncodeOptions) Encoding {
 	if opt.MaxLength > 0 && opt.MaxLength < nSpecial {
 		panic(fmt.Sprintf("tokenizer.%s: MaxLength %d is less than the %d special tokens", fn, opt.MaxLength, nSpecial))
 	}
+	return nSpecial
+}
+
+// encoding assembles an Encoding from e's tokens: truncation, special
+// tokens, padding. The slices are freshly allocated.
+func (e *encoder) encoding(fn string, opt EncodeOptions) Encoding {
+	t := e.t
+	nSpecial := checkOptions(fn, opt)
 	n := len(e.ids)
 	if opt.MaxLength > 0 && n > opt.MaxLength-nSpecial {
 		n = opt.MaxLength - nSpecial
@@ -306,8 +407,7 @@ func (e *encoder) encoding(fn string, opt EncodeOptions) Encoding {
 func (t *Tokenizer) EncodeBatch(texts []string, opt EncodeOptions) []Encoding {
 	out := make([]Encoding, len(texts))
 	parallelFor(len(texts), func(i int, e *encoder) {
-		e.run(texts[i])
-		out[i] = e.encoding("EncodeBatch", opt)
+		out[i] = e.encode(texts[i], "EncodeBatch", opt)
 	}, t, true)
 	return out
 }

@@ -84,6 +84,7 @@ type Tokenizer struct {
 	special                  []bool       // by id: a special added token
 	modelMaxLength           int
 	hash                     [32]byte
+	warnings                 []string // found while loading (duplicate tokens)
 }
 
 // addedToken is a token matched on the raw text before normalization.
@@ -138,6 +139,7 @@ func LoadVocab(path string) (*Tokenizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load vocabulary %s: %w", path, err)
 	}
+	t.prefixWarnings(path)
 	return t, nil
 }
 
@@ -145,7 +147,9 @@ func LoadVocab(path string) (*Tokenizer, error) {
 // vocab.txt is required; tokenizer_config.json (do_lower_case,
 // strip_accents, tokenize_chinese_chars, model_max_length, special tokens)
 // and tokenizer.json (BertNormalizer clean_text, added tokens, WordPiece
-// settings) are used when present. When tokenizer_config.json is present,
+// settings) and special_tokens_map.json (special tokens, taking precedence
+// over tokenizer_config.json's as in transformers) are used when present.
+// When tokenizer_config.json is present,
 // its normalizer switches (or transformers' defaults for the ones it leaves
 // out: lowercase, strip accents as lowercase, isolate CJK) take precedence
 // over those of tokenizer.json, as in transformers' BertTokenizerFast.
@@ -172,10 +176,19 @@ func Load(dir string) (*Tokenizer, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("load %s: %w", tcPath, err)
 	}
+	stPath := filepath.Join(dir, "special_tokens_map.json")
+	if data, err := os.ReadFile(stPath); err == nil {
+		if err := applySpecialTokensMap(&opt, data); err != nil {
+			return nil, fmt.Errorf("load %s: %w", stPath, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("load %s: %w", stPath, err)
+	}
 	t, err := newTokenizer(vocab, opt)
 	if err != nil {
 		return nil, fmt.Errorf("load tokenizer %s: %w", dir, err)
 	}
+	t.prefixWarnings(vocabPath)
 	return t, nil
 }
 
@@ -219,15 +232,25 @@ func newTokenizer(vocab []string, opt options) (*Tokenizer, error) {
 		special:        make([]bool, len(vocab)),
 	}
 	h := sha256.New()
+	var first map[string]int32 // first id of each repeated token
 	for i, tok := range vocab {
 		if tok == "" {
 			return nil, fmt.Errorf("token %d is empty", i)
+		}
+		if prev, dup := t.ids[tok]; dup {
+			if first == nil {
+				first = map[string]int32{}
+			}
+			if _, ok := first[tok]; !ok {
+				first[tok] = prev
+			}
 		}
 		t.ids[tok] = int32(i) // a repeated token maps to its last line, as in Hugging Face
 		h.Write([]byte(tok))
 		h.Write([]byte{'\n'})
 	}
 	h.Sum(t.hash[:0])
+	t.warnings = duplicateWarnings(vocab, first, t.ids)
 	keys := make([]string, 0, len(t.ids))
 	vals := make([]int32, 0, len(t.ids))
 	for k, v := range t.ids {
@@ -298,6 +321,44 @@ func sortAddedLongestFirst(a []addedToken) {
 			a[j], a[j-1] = a[j-1], a[j]
 		}
 	}
+}
+
+// Warnings returns what loading found suspicious but accepted, one line
+// each: a token listed twice in vocab.txt (the later id wins, as in
+// Hugging Face's tokenizers). Commands print them.
+func (t *Tokenizer) Warnings() []string { return t.warnings }
+
+// prefixWarnings names the vocabulary file in the warnings.
+func (t *Tokenizer) prefixWarnings(path string) {
+	for i, w := range t.warnings {
+		t.warnings[i] = path + ": " + w
+	}
+}
+
+// maxDuplicateWarnings bounds the warnings about repeated tokens.
+const maxDuplicateWarnings = 10
+
+// duplicateWarnings lists one warning per repeated token, in vocabulary
+// order: its first and its last (winning) id.
+func duplicateWarnings(vocab []string, first map[string]int32, ids map[string]int32) []string {
+	if len(first) == 0 {
+		return nil
+	}
+	var ws []string
+	n := 0
+	for i, tok := range vocab {
+		f, ok := first[tok]
+		if !ok || int32(i) != f {
+			continue
+		}
+		if n++; n <= maxDuplicateWarnings {
+			ws = append(ws, fmt.Sprintf("token %q is listed more than once (ids %d and %d): id %d is used, the later one, as Hugging Face does", tok, f, ids[tok], ids[tok]))
+		}
+	}
+	if n > maxDuplicateWarnings {
+		ws = append(ws, fmt.Sprintf("%d more tokens are listed more than once", n-maxDuplicateWarnings))
+	}
+	return ws
 }
 
 // VocabSize is the number of tokens in the vocabulary.
@@ -487,6 +548,24 @@ func applyTokenizerConfig(opt *options, data []byte) error {
 			opt.modelMaxLength = int(f)
 		}
 	}
+	return applySpecialTokens(opt, tc)
+}
+
+// applySpecialTokensMap reads transformers' special_tokens_map.json. As in
+// transformers' from_pretrained, its tokens take precedence over those of
+// tokenizer_config.json (Load applies it second). Keys are matched exactly.
+func applySpecialTokensMap(opt *options, data []byte) error {
+	var tc map[string]json.RawMessage
+	if err := json.Unmarshal(data, &tc); err != nil {
+		return err
+	}
+	return applySpecialTokens(opt, tc)
+}
+
+// applySpecialTokens sets the special tokens a tokenizer_config.json or
+// special_tokens_map.json names: a string, or an AddedToken object with a
+// "content".
+func applySpecialTokens(opt *options, tc map[string]json.RawMessage) error {
 	for key, dst := range map[string]*string{
 		"unk_token": &opt.unk, "cls_token": &opt.cls, "sep_token": &opt.sep,
 		"pad_token": &opt.pad, "mask_token": &opt.mask,

@@ -44,14 +44,26 @@ func PrepareOutputDir(dir string, overwrite, resume bool) error {
 			found = append(found, name)
 		}
 	}
+	show := found
+	if len(show) > 4 {
+		show = append(show[:4:4], "...")
+	}
+	// A run killed before its first checkpoint left files but nothing to
+	// resume: both refusals say so and point to --overwrite.
+	ckpts, err := checkpointDirs(dir)
+	if err != nil {
+		return fmt.Errorf("output directory: %w", err)
+	}
 	switch {
+	case resume && len(ckpts) == 0 && len(found) == 0:
+		return fmt.Errorf("output directory %s holds no run: nothing to resume; run without --resume to start one", dir)
+	case resume && len(ckpts) == 0:
+		return fmt.Errorf("output directory %s holds a run that saved no checkpoint (%s): nothing to resume; pass --overwrite instead of --resume to start it again", dir, strings.Join(show, ", "))
 	case len(found) == 0 || resume:
 		return nil
+	case !overwrite && len(ckpts) == 0:
+		return fmt.Errorf("output directory %s holds a run that saved no checkpoint (%s): nothing to resume; pass --overwrite to replace it", dir, strings.Join(show, ", "))
 	case !overwrite:
-		show := found
-		if len(show) > 4 {
-			show = append(show[:4:4], "...")
-		}
 		return fmt.Errorf("output directory %s holds another run (%s): pass --resume to continue it or --overwrite to replace it", dir, strings.Join(show, ", "))
 	}
 	for _, name := range found {

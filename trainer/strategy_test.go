@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -78,7 +79,13 @@ func TestRunOptions(t *testing.T) {
 	tr := newTinyTrainer(t, dir, 0)
 	tr.Args.SkipInitialEval = true
 	tr.Args.SaveEvery = 3
-	tr.CheckpointFiles = map[string][]byte{"vocab.txt": []byte("[PAD]\n")}
+	// A vocab.txt of the tiny model's size: loading a checkpoint checks it
+	// against config.json's vocab_size.
+	var vocab strings.Builder
+	for i := range tr.Model.Config.VocabSize {
+		fmt.Fprintf(&vocab, "[unused%d]\n", i)
+	}
+	tr.CheckpointFiles = map[string][]byte{"vocab.txt": []byte(vocab.String())}
 	var out bytes.Buffer
 	tr.Progress = NewProgress(&out)
 	tr.Progress.SetInterval(0)
@@ -97,7 +104,7 @@ func TestRunOptions(t *testing.T) {
 		t.Fatal("no checkpoint")
 	}
 	for _, c := range ckpts {
-		if data, err := os.ReadFile(filepath.Join(c, "vocab.txt")); err != nil || string(data) != "[PAD]\n" {
+		if data, err := os.ReadFile(filepath.Join(c, "vocab.txt")); err != nil || string(data) != vocab.String() {
 			t.Errorf("%s: vocab.txt %q, %v", c, data, err)
 		}
 		if _, err := ValidateCheckpoint(c); err != nil {

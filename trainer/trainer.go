@@ -251,13 +251,17 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 			p.Printf("warning: ignoring invalid checkpoint: %v", e)
 		}
 		if dir == "" {
-			return nil, fmt.Errorf("resume: no valid checkpoint in %s", out)
+			return nil, fmt.Errorf("resume: no valid checkpoint in %s: nothing to resume; pass --overwrite instead of --resume to start the run again", out)
 		}
 		if st, err = t.restore(dir, opt, st); err != nil {
 			return nil, fmt.Errorf("resume from %s: %w", dir, err)
 		}
 		sum.ResumedFrom = dir
-		p.Printf("Resuming from %s (step %d of %d, epoch %d)", dir, st.GlobalStep, total, st.Epoch+1)
+		if st.GlobalStep >= total {
+			p.Printf("Resuming from %s: the run is already finished (step %d of %d, epoch %d of %d); nothing to train", dir, st.GlobalStep, total, epochs, epochs)
+		} else {
+			p.Printf("Resuming from %s (step %d of %d, epoch %d)", dir, st.GlobalStep, total, st.Epoch+1)
+		}
 	}
 	if err := syncStart(comm, t.Model, opt, st); err != nil {
 		return nil, fmt.Errorf("train: %w", err)

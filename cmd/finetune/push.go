@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/distilgo/distilgo/internal/dirlock"
 	"io"
 	"os"
 	"path/filepath"
@@ -32,8 +33,9 @@ const lastCheckpointDir = "last-checkpoint"
 const stagingPrefix = "_hub-staging-"
 
 // pushIgnore are the output directory's files a push leaves out (Trainer's
-// ignore_patterns, plus the trainer's temporary checkpoint folders).
-var pushIgnore = []string{"_*", trainer.CheckpointPrefix + "*", "." + trainer.CheckpointPrefix + "*"}
+// ignore_patterns, plus the trainer's temporary checkpoint folders and the
+// run's lock file).
+var pushIgnore = []string{"_*", trainer.CheckpointPrefix + "*", "." + trainer.CheckpointPrefix + "*", dirlock.FileName}
 
 // pushFlags are the Hub flags of the train command (TrainingArguments'
 // push_to_hub, hub_model_id, hub_private_repo, hub_strategy, hub_token).

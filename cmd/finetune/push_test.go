@@ -37,7 +37,7 @@ func useFakeHub(t *testing.T) *fakehub.Hub {
 
 // tinyTrainArgs trains the fixture's tiny model for 2 epochs of 5 steps
 // into out, checkpointing every 2 steps.
-func tinyTrainArgs(t *testing.T, out string) []string {
+func pushTrainArgs(t *testing.T, out string) []string {
 	vocab, corpus, config := fixture(t)
 	return []string{"--model", "random:" + config, "--vocab", vocab, "--data", corpus, "--chunk-size", "16", "--train-size", "40",
 		"--test-size", "8", "--batch-size", "8", "--cache-dir", t.TempDir(), "--threads", "1", "--epochs", "2", "--lr", "1e-3",
@@ -109,7 +109,7 @@ func TestPushToHubEverySaveRoundTrip(t *testing.T) {
 	}
 	trainedOn := func() bool { _, err := os.Stat(filepath.Join(out, "checkpoint-8")); return err == nil }
 	h.AddFault(fakehub.Fault{Server: "hub", Method: "POST", PathPrefix: "/api/models/alice/tiny-imdb/commit/", Delay: 60 * time.Second, Until: trainedOn, Times: 1})
-	args := tinyTrainArgs(t, out)
+	args := pushTrainArgs(t, out)
 	stdout, _, err := runCmd(t, append(slices.Clone(args), "--push-to-hub", "--hub-strategy", "every_save")...)
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +182,7 @@ func TestPushToHubEverySaveFailuresDoNotFailTheRun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	h.AddFault(fakehub.Fault{Server: "hub", Method: "POST", PathPrefix: "/api/models/alice/flaky/commit/", Status: 422,
 		BodyContains: "Training in progress", Times: 1000})
-	stdout, _, err := runCmd(t, append(tinyTrainArgs(t, out), "--push-to-hub", "--hub-model-id", "flaky", "--hub-strategy", "every_save")...)
+	stdout, _, err := runCmd(t, append(pushTrainArgs(t, out), "--push-to-hub", "--hub-model-id", "flaky", "--hub-strategy", "every_save")...)
 	if err != nil {
 		t.Fatalf("failed background pushes failed the run: %v", err)
 	}
@@ -211,7 +211,7 @@ func TestPushToHubStrategies(t *testing.T) {
 		t.Run(tc.strategy, func(t *testing.T) {
 			h := useFakeHub(t)
 			out := filepath.Join(t.TempDir(), "out")
-			args := tinyTrainArgs(t, out)
+			args := pushTrainArgs(t, out)
 			_, _, err := runCmd(t, append(slices.Clone(args), "--push-to-hub", "--hub-model-id", "run-"+tc.strategy, "--hub-strategy", tc.strategy, "--hub-private")...)
 			if err != nil {
 				t.Fatal(err)
@@ -266,7 +266,7 @@ func TestPushToHubBadTokenFailsEarly(t *testing.T) {
 	h.EchoAuth = true
 	out := filepath.Join(t.TempDir(), "out")
 	const bad = "hf_thisTokenIsWrong123456"
-	_, _, err := runCmd(t, append(tinyTrainArgs(t, out), "--push-to-hub", "--hub-token", bad)...)
+	_, _, err := runCmd(t, append(pushTrainArgs(t, out), "--push-to-hub", "--hub-token", bad)...)
 	if !errors.Is(err, hub.ErrUnauthorized) || strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "token") {
 		t.Errorf("err = %v", err)
 	}
@@ -274,11 +274,11 @@ func TestPushToHubBadTokenFailsEarly(t *testing.T) {
 		t.Error("training ran before the token was checked")
 	}
 	t.Setenv("HF_TOKEN", "")
-	_, _, err = runCmd(t, append(tinyTrainArgs(t, out), "--push-to-hub")...)
+	_, _, err = runCmd(t, append(pushTrainArgs(t, out), "--push-to-hub")...)
 	if err == nil || !strings.Contains(err.Error(), "HF_TOKEN") {
 		t.Errorf("no token: err = %v", err)
 	}
-	_, _, err = runCmd(t, append(tinyTrainArgs(t, out), "--push-to-hub", "--hub-strategy", "sometimes")...)
+	_, _, err = runCmd(t, append(pushTrainArgs(t, out), "--push-to-hub", "--hub-strategy", "sometimes")...)
 	if err == nil || !strings.Contains(err.Error(), "--hub-strategy") {
 		t.Errorf("bad strategy: err = %v", err)
 	}
@@ -289,7 +289,7 @@ func TestPushToHubBadTokenFailsEarly(t *testing.T) {
 func TestPushSubcommand(t *testing.T) {
 	h := useFakeHub(t)
 	out := filepath.Join(t.TempDir(), "out")
-	if _, _, err := runCmd(t, tinyTrainArgs(t, out)...); err != nil {
+	if _, _, err := runCmd(t, pushTrainArgs(t, out)...); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(filepath.Join(out, "README.md")); err != nil {

@@ -74,6 +74,13 @@ func loadModel(ctx context.Context, spec string, seed uint64, logf func(string, 
 				return nil, "", fmt.Errorf("--model %s: %w", spec, err)
 			}
 		}
+		// A config too large to train here is refused before allocating.
+		if err := cfg.Validate(); err != nil {
+			return nil, "", fmt.Errorf("--model %s: %w", spec, err)
+		}
+		if err := cfg.CheckTrainingMemory(); err != nil {
+			return nil, "", fmt.Errorf("--model %s: %w", spec, err)
+		}
 		m, err := distilbert.New(cfg, seed)
 		if err != nil {
 			return nil, "", fmt.Errorf("--model %s: %w", spec, err)
@@ -121,6 +128,7 @@ func loadTokenizer(ctx context.Context, modelDir, vocabFlag string, logf func(st
 				logf("warning: using the tokenizer of %s; --vocab %s is ignored", modelDir, vocabFlag)
 			}
 			tok, err := tokenizer.Load(modelDir)
+			warnTokenizer(tok, logf)
 			return tok, tokenizerSource{dir: modelDir, vocab: filepath.Join(modelDir, "vocab.txt")}, err
 		}
 	}
@@ -135,7 +143,19 @@ func loadTokenizer(ctx context.Context, modelDir, vocabFlag string, logf func(st
 		}
 	}
 	tok, err := tokenizer.LoadVocab(path)
+	warnTokenizer(tok, logf)
 	return tok, tokenizerSource{vocab: path}, err
+}
+
+// warnTokenizer prints what loading the tokenizer accepted with a warning
+// (a token listed twice in vocab.txt).
+func warnTokenizer(tok *tokenizer.Tokenizer, logf func(string, ...any)) {
+	if tok == nil {
+		return
+	}
+	for _, w := range tok.Warnings() {
+		logf("warning: %s", w)
+	}
 }
 
 // resolveData returns the local path of --data, downloading IMDB for
@@ -147,7 +167,7 @@ func resolveData(ctx context.Context, data string, logf func(string, ...any)) (s
 			if u := os.Getenv(imdbURLEnv); u != "" {
 				url = u
 			}
-			logf("Fetching the IMDB archive from %s (once; cached)", url)
+			logf("Fetching the IMDB archive from %s (once; cached)", hub.RedactURL(url))
 			path, err := hub.DownloadFile(ctx, url, "aclImdb_v1.tar.gz", hub.DefaultOptions())
 			if err != nil {
 				return "", fmt.Errorf("--data imdb: %w (offline, pass --data PATH/aclImdb_v1.tar.gz)", err)

@@ -43,15 +43,18 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if !rank0 {
 		stdout = io.Discard // rank 0 speaks for the job
 	}
-	// Refuse before any download or preprocessing.
+	// Refuse before any download or preprocessing; rank 0 holds the
+	// directory until the run ends.
 	if rank0 {
 		resume := a.Resume
 		if _, err := os.Stat(a.OutputDir); err != nil && a.ResumeFrom != "" {
 			resume = false // a checkpoint continued into a new directory
 		}
-		if err := trainer.PrepareOutputDir(a.OutputDir, f.overwrite, resume); err != nil {
+		lock, err := trainer.LockOutputDir(a.OutputDir, f.overwrite, resume)
+		if err != nil {
 			return err
 		}
+		defer lock.Release()
 	}
 	p := trainer.NewProgress(stdout)
 	setRankThreads(f.threads, comm, p.Printf)

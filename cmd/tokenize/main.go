@@ -67,6 +67,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) 
 	if err != nil {
 		return 1, err
 	}
+	for _, w := range tk.Warnings() {
+		fmt.Fprintln(stderr, "tokenize: warning:", w)
+	}
 
 	in := bufio.NewReaderSize(stdin, 1<<20)
 	out := bufio.NewWriterSize(stdout, 1<<20)

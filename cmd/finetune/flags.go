@@ -73,6 +73,7 @@ type trainFlags struct {
 	model     string
 	args      trainer.Args
 	overwrite bool
+	bf16      bool // precision.go
 }
 
 func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {
@@ -96,6 +97,7 @@ func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {
 	fs.StringVar(&a.OutputDir, "output-dir", a.OutputDir, "directory for the fine-tuned model, log.jsonl, loss.png and checkpoints")
 	fs.BoolVar(&a.Resume, "resume", false, "continue the run in --output-dir from its newest valid checkpoint")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "replace the run already in --output-dir")
+	fs.BoolVar(&f.bf16, "bf16", false, "mixed precision as PyTorch's autocast: matmuls in bf16 with float32 accumulation, everything else (weights, gradients, optimizer, softmax, layer norm, loss) in float32; emulated on CPUs without bf16 dot products")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: finetune [flags]
        finetune eval --model DIR (--masked FILE.jsonl | --data SOURCE) [flags]

@@ -45,6 +45,7 @@ type Result struct {
 	PeakRSSMiB   float64 `json:"peak_rss_mib"`
 	Loss         float64 `json:"loss"`
 	Steps        int     `json:"steps"`
+	Precision    string  `json:"precision"`
 }
 
 func main() {
@@ -55,7 +56,12 @@ func main() {
 	repeat := flag.Int("repeat", 50, "fill-mask calls (after 3 warm-ups)")
 	threads := flag.Int("threads", runtime.GOMAXPROCS(0), "compute threads")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
+	precision := flag.String("precision", "fp32", "matmul precision: fp32 | bf16 (distilbert.ForMaskedLM.Precision)")
 	flag.Parse()
+	prec, err := tensor.ParsePrecision(*precision)
+	if err != nil {
+		fail(fmt.Errorf("--precision: %w", err))
+	}
 	kernels.SetThreads(*threads)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -73,7 +79,8 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	res := Result{Engine: "distilgo", Mode: *mode, Batch: *batch, SeqLen: *seq, Threads: *threads, Kernels: kernels.Level(), Steps: *steps}
+	m.Precision = prec
+	res := Result{Engine: "distilgo", Mode: *mode, Batch: *batch, SeqLen: *seq, Threads: *threads, Kernels: kernels.Level(), Steps: *steps, Precision: prec.String()}
 	r := rand.New(rand.NewPCG(7, 7))
 	in, labels := randomBatch(r, cfg, *batch, *seq)
 	var times []float64

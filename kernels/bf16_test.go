@@ -365,3 +365,30 @@ func TestSgemmBF16RoundsOperands(t *testing.T) {
 		}
 	})
 }
+
+// TestBF16SmallM runs the small-M path (a few rows of C against a
+// transposed B, B streamed and rounded as read) of the Go twin everywhere
+// and of the VDPBF16PS dot kernel where the CPU has it, with k below, at and
+// past multiples of 32 (the Go tail), on 1 and 2 threads.
+func TestBF16SmallM(t *testing.T) {
+	configs := []*bf16Config{bf16GoConfig}
+	if _, flops := bf16PeakFunc(); flops > 0 {
+		configs = append(configs, bf16Variants[0])
+	}
+	r := rand.New(rand.NewPCG(27, 28))
+	for _, g := range configs {
+		for _, th := range []int{1, 2} {
+			withThreads(th, func() {
+				for _, s := range [][3]int{{1, 1, 32}, {1, 70, 768}, {3, 33, 100}, {4, 65, 64}, {5, 130, 97}, {8, 100, 64}, {8, 9, 33}} {
+					for _, ab := range [][2]float32{{1, 0}, {-2, 0.5}} {
+						c := gemmCase{transB: true, m: s[0], n: s[1], k: s[2], padA: r.IntN(3), padB: r.IntN(3), padC: r.IntN(3), alpha: ab[0], beta: ab[1]}
+						t.Run(fmt.Sprintf("%s/threads%d/%v", g.name, th, c), func(t *testing.T) {
+							runBF16Case(t, c, func(s []float32) { fillInts(r, s, 15) }, true, g.sgemm)
+							runBF16Case(t, c, func(s []float32) { fillUniform(r, s, 2) }, false, g.sgemm)
+						})
+					}
+				}
+			})
+		}
+	}
+}

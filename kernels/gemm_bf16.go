@@ -50,6 +50,9 @@ type bf16Config struct {
 	// words transposes 32-bit words with its float32 packTranspose.
 	words   *gemmConfig
 	jrInner bool
+	// dot4 (nil: none) dots four rows of A words with a row of B floats
+	// rounded as read, over n = 32·j floats: the small-M path.
+	dot4 func(a0, a1, a2, a3 *uint32, b *float32, n int, out *[4]float32)
 }
 
 // bf16Zeros is the second row of the last pair when k is odd.
@@ -264,6 +267,10 @@ func (x *bf16Args) runRange(lo, hi int) {
 
 // sgemm is the level's SgemmBF16: validated operands, m, n > 0.
 func (g *bf16Config) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if !transA && transB && m <= smallMRows && k >= 32 && g.dot4 != nil {
+		g.sgemmSmallMNT(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	threads := Threads()
 	if threads == 1 || 2*m*n*k < gemmParallelMinFlops {
 		w := g.getWork()
@@ -300,12 +307,61 @@ func (g *bf16Config) sgemmBatched(transA, transB bool, m, n, k int, alpha float3
 	bf16ArgsPool.put(x)
 }
 
+// sgemmSmallMNT is gemm_smallm.go's path in bf16: C = alpha*A·Bᵀ + beta*C
+// for m ≤ smallMRows, each row of B (a weight row, at inference) read once
+// and rounded as it streams instead of packed; the rows of A are converted
+// to words first. The last k mod 32 products are summed in Go.
+func (g *bf16Config) sgemmSmallMNT(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	kp, k32 := (k+1)/2, k&^31
+	w := g.getWork()
+	aw := w.rows[:0]
+	if cap(aw) < m*kp {
+		aw = make([]uint32, m*kp)
+	}
+	aw = aw[:m*kp]
+	for i := 0; i < m; i++ {
+		g.cvtRow(&aw[i*kp], &a[i*lda], k)
+	}
+	ParallelFor(n, 64, func(lo, hi int) {
+		var d [4]float32
+		for j := lo; j < hi; j++ {
+			bj := b[j*ldb : j*ldb+k]
+			for i0 := 0; i0 < m; i0 += 4 {
+				r := [4]int{i0, min(i0+1, m-1), min(i0+2, m-1), min(i0+3, m-1)}
+				g.dot4(&aw[r[0]*kp], &aw[r[1]*kp], &aw[r[2]*kp], &aw[r[3]*kp], &bj[0], k32, &d)
+				for x := 0; x < 4 && i0+x < m; x++ {
+					i := i0 + x
+					s := d[x]
+					for p := k32; p < k; p++ {
+						s += RoundBF16(a[i*lda+p]) * RoundBF16(bj[p])
+					}
+					store(c, i*ldc+j, alpha, beta, s)
+				}
+			}
+		}
+	})
+	putBF16Work(w)
+}
+
 // The pure-Go twin of the packed path (converters and a 4×4 micro-kernel):
 // it runs the driver and its packing on every machine, so their layout is
 // tested where the bf16 instructions are missing.
 
 var bf16GoConfig = &bf16Config{name: "bf16 go 4x4", mr: 4, nr: 4, kc: 64, mc: 16, nc: 32,
-	kernel: bf16KernelGo, cvtRow: cvtRowBF16Go, cvtPairs: cvtPairsBF16Go, words: &gemmConfig{}}
+	kernel: bf16KernelGo, cvtRow: cvtRowBF16Go, cvtPairs: cvtPairsBF16Go, words: &gemmConfig{}, dot4: dotBF16x4Go}
+
+func dotBF16x4Go(a0, a1, a2, a3 *uint32, b *float32, n int, out *[4]float32) {
+	bs := unsafe.Slice(b, n)
+	for r, a := range [4]*uint32{a0, a1, a2, a3} {
+		as := unsafe.Slice(a, n/2)
+		var s float32
+		for q, x := range as {
+			s += math32frombits(x&0xffff0000) * RoundBF16(bs[2*q+1])
+			s += math32frombits(x<<16) * RoundBF16(bs[2*q])
+		}
+		out[r] = s
+	}
+}
 
 func cvtRowBF16Go(dst *uint32, src *float32, n int) {
 	d := unsafe.Slice(dst, (n+1)/2)

@@ -351,6 +351,60 @@ func cvtPairsBF16() {
 	RET()
 }
 
+// dotBF16x4 emits the dot products of four rows of A, already bf16 words
+// (cvtRowBF16), with one row of B in floats, rounded to bf16 as it streams
+// (VCVTNE2PS2BF16): out[r] = sum_{p<n} bf16(a_r[p]) * bf16(b[p]), n a
+// multiple of 32. Small products (a few rows of C against a transposed
+// weight: inference) are memory bound, so B is read once and never packed.
+//
+// Registers: DI/SI/DX/BX a0..a3, R8 b, R9 n left, R10 out; Z0-Z3 sums,
+// Z4 words of B, Z5/Z6 floats of B, Z7-Z10 words of A, Y/X11 reduction.
+func dotBF16x4() {
+	name := "dotBF16x4AVX512"
+	TEXT(name, NOSPLIT, "func(a0, a1, a2, a3 *uint32, b *float32, n int, out *[4]float32)")
+	Pragma("noescape")
+	Doc(name + " sets out[r] to the bf16 dot product of row r of A (words) with b (floats, rounded as read) over n = 32·j floats.")
+	rows := []reg.Physical{reg.RDI, reg.RSI, reg.RDX, reg.RBX}
+	for r, p := range rows {
+		Load(Param(fmt.Sprintf("a%d", r)), p)
+	}
+	b, n, out := reg.R8, reg.R9, reg.R10
+	Load(Param("b"), b)
+	Load(Param("n"), n)
+	Load(Param("out"), out)
+	for r := 0; r < 4; r++ {
+		VXORPS(zmm[r], zmm[r], zmm[r])
+	}
+	Label(name + "_loop")
+	CMPQ(n, U8(32))
+	JL(LabelRef(name + "_done"))
+	VMOVUPS(Mem{Base: b}, reg.Z5)
+	VMOVUPS(Mem{Base: b, Disp: 64}, reg.Z6)
+	vcvtne2ps2bf16(reg.Z5, reg.Z6, reg.Z4)
+	for r, p := range rows {
+		VMOVUPS(Mem{Base: p}, zmm[7+r])
+		vdpbf16ps(zmm[7+r], reg.Z4, zmm[r])
+		ADDQ(U8(64), p)
+	}
+	ADDQ(U8(128), b)
+	SUBQ(U8(32), n)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	for r := 0; r < 4; r++ {
+		VEXTRACTF64X4(U8(1), zmm[r], reg.Y11)
+		y := reg.VecPhysical(zmm[r]).AsY()
+		x := reg.VecPhysical(zmm[r]).AsX()
+		VADDPS(reg.Y11, y, y)
+		VEXTRACTF128(U8(1), y, reg.X11)
+		VADDPS(reg.X11, x, x)
+		VHADDPS(x, x, x)
+		VHADDPS(x, x, x)
+		VMOVSS(x, Mem{Base: out, Disp: 4 * r})
+	}
+	VZEROUPPER()
+	RET()
+}
+
 // bf16Funcs emits the AVX512-BF16 level.
 func bf16Funcs() {
 	gemmPackedBF16("gemmPackedBF16x12x32", 12, 2, 4)
@@ -358,5 +412,6 @@ func bf16Funcs() {
 	gemmPackedBF16("gemmPackedBF16x8x48", 8, 3, 4)
 	cvtRowBF16()
 	cvtPairsBF16()
+	dotBF16x4()
 	bf16Peak("bf16PeakAVX512", 24)
 }

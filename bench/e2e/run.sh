@@ -26,11 +26,12 @@ run() { # name, args...
   "$out/e2e" --threads "$threads" "$@" > "$out/go-$name.json"
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $PY bench/e2e/torch_bench.py --threads "$threads" "$@" > "$out/pt-$name.json"
 }
-for p in $precisions; do
-  for b in $batches; do run "train$b-$p" --mode train --batch "$b" --steps "$steps" --precision "$p"; done
-  run "eval64-$p" --mode eval --batch 64 --steps "$steps" --precision "$p"
-  run "fillmask-$p" --mode fillmask --repeat 50 --precision "$p"
+# Each work at every precision back to back, so their ratio sees one load.
+for b in $batches; do
+  for p in $precisions; do run "train$b-$p" --mode train --batch "$b" --steps "$steps" --precision "$p"; done
 done
+for p in $precisions; do run "eval64-$p" --mode eval --batch 64 --steps "$steps" --precision "$p"; done
+for p in $precisions; do run "fillmask-$p" --mode fillmask --repeat 50 --precision "$p"; done
 $PY - "$out" <<'PYEOF'
 import json, glob, os, sys
 out = sys.argv[1]

@@ -8,7 +8,7 @@ import "github.com/klauspost/cpuid/v2"
 var (
 	bf16AVX512Config = &bf16Config{name: "avx512bf16 12x32", mr: 12, nr: 32, kc: 768, mc: 480, nc: 1024, jrInner: true,
 		kernel: gemmPackedBF16x12x32, cvtRow: cvtRowBF16AVX512, cvtPairs: cvtPairsBF16AVX512,
-		words: &gemmConfig{packers: avx512Packers}, dot4: dotBF16x4AVX512}
+		words: &gemmConfig{packers: avx512Packers}, dot4: dotBF16x4AVX512, cvtPanel: cvtPairsPanelBF16AVX512}
 
 	avx512bf16Impl = &impl{name: LevelAVX512BF16, gemm: avx512Impl.gemm, ops: avx512Impl.ops, bf16: bf16AVX512Config}
 )
@@ -25,9 +25,9 @@ func hasAVX512BF16() bool {
 var bf16Variants = []*bf16Config{
 	bf16AVX512Config,
 	{name: "avx512bf16 14x32", mr: 14, nr: 32, kc: 512, mc: 392, nc: 2048, kernel: gemmPackedBF16x14x32,
-		cvtRow: cvtRowBF16AVX512, cvtPairs: cvtPairsBF16AVX512, words: &gemmConfig{packers: avx512Packers}, jrInner: true},
+		cvtRow: cvtRowBF16AVX512, cvtPairs: cvtPairsBF16AVX512, cvtPanel: cvtPairsPanelBF16AVX512, words: &gemmConfig{packers: avx512Packers}, jrInner: true},
 	{name: "avx512bf16 8x48", mr: 8, nr: 48, kc: 512, mc: 384, nc: 2016, kernel: gemmPackedBF16x8x48,
-		cvtRow: cvtRowBF16AVX512, cvtPairs: cvtPairsBF16AVX512, words: &gemmConfig{packers: avx512Packers}, jrInner: true},
+		cvtRow: cvtRowBF16AVX512, cvtPairs: cvtPairsBF16AVX512, cvtPanel: cvtPairsPanelBF16AVX512, words: &gemmConfig{packers: avx512Packers}, jrInner: true},
 }
 
 // bf16PeakFunc returns the VDPBF16PS peak loop and the flops of one

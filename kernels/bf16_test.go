@@ -154,12 +154,44 @@ func testBF16Converters(t *testing.T, g *bf16Config) {
 	}
 }
 
+// testBF16Panel checks g.cvtPanel against per-pair cvtPairsBF16Go, with
+// the words past the panel untouched.
+func testBF16Panel(t *testing.T, g *bf16Config) {
+	bits := bf16TestBits()
+	src := make([]float32, len(bits))
+	for i, b := range bits {
+		src[i] = math.Float32frombits(b)
+	}
+	for _, c := range [][4]int{{1, 1, 1, 50}, {3, 12, 12, 50}, {5, 7, 12, 13}, {4, 32, 32, 40}, {2, 17, 32, 60}, {6, 48, 48, 48}, {3, 33, 48, 49}, {2, 0, 16, 20}} {
+		kp, valid, w, ld := c[0], c[1], c[2], c[3]
+		dst := make([]uint32, kp*w+8)
+		for i := range dst {
+			dst[i] = 0xdeadbeef
+		}
+		g.cvtPanel(&dst[0], &src[0], ld, kp, valid, w)
+		want := make([]uint32, kp*w)
+		for q := 0; q < kp; q++ {
+			cvtPairsBF16Go(&want[q*w], &src[2*q*ld], &src[(2*q+1)*ld], valid, w)
+		}
+		for i := range dst {
+			wv := uint32(0xdeadbeef)
+			if i < len(want) {
+				wv = want[i]
+			}
+			if dst[i] != wv {
+				t.Fatalf("%s cvtPanel kp=%d valid=%d w=%d ld=%d: word %d = %#08x, want %#08x", g.name, kp, valid, w, ld, i, dst[i], wv)
+			}
+		}
+	}
+}
+
 func TestBF16Converters(t *testing.T) {
 	t.Run("go", func(t *testing.T) { testBF16Converters(t, bf16GoConfig) })
 	for _, g := range bf16Variants {
 		t.Run(g.name, func(t *testing.T) {
 			requireBF16(t)
 			testBF16Converters(t, g)
+			testBF16Panel(t, g)
 		})
 	}
 }

@@ -50,6 +50,9 @@ type bf16Config struct {
 	// words transposes 32-bit words with its float32 packTranspose.
 	words   *gemmConfig
 	jrInner bool
+	// cvtPanel (nil: cvtPairs per pair) converts kp pairs of rows of
+	// stride ld into a panel of w ≤ 48 words per pair, zero past valid.
+	cvtPanel func(dst *uint32, src *float32, ld, kp, valid, w int)
 	// dot4 (nil: none) dots four rows of A words with a row of B floats
 	// rounded as read, over n = 32·j floats: the small-M path.
 	dot4 func(a0, a1, a2, a3 *uint32, b *float32, n int, out *[4]float32)
@@ -170,14 +173,7 @@ func (g *bf16Config) packA(w *bf16Work, transA bool, a []float32, lda, ic, pc, m
 		mt := min(mr, mc-ir)
 		panel := w.a[ir*kp : ir*kp+kp*mr]
 		if transA { // op(A)(i,p) = a[p*lda+i]: a pair spans rows p, p+1
-			for q := 0; q < kp; q++ {
-				s0 := &a[(pc+2*q)*lda+ic+ir]
-				s1 := &bf16Zeros[0]
-				if 2*q+1 < kc {
-					s1 = &a[(pc+2*q+1)*lda+ic+ir]
-				}
-				g.cvtPairs(&panel[q*mr], s0, s1, mt, mr)
-			}
+			g.packPairs(panel, a, lda, pc*lda+ic+ir, kc, mr, mt)
 		} else {
 			g.packRuns(w, panel, a, lda, (ic+ir)*lda+pc, kc, mr, mt)
 		}
@@ -193,15 +189,27 @@ func (g *bf16Config) packB(w *bf16Work, transB bool, b []float32, ldb, pc, jc, k
 		if transB { // op(B)(p,j) = b[j*ldb+p]: pairs along rows of b
 			g.packRuns(w, panel, b, ldb, (jc+jr)*ldb+pc, kc, nr, nt)
 		} else {
-			for q := 0; q < kp; q++ {
-				s0 := &b[(pc+2*q)*ldb+jc+jr]
-				s1 := &bf16Zeros[0]
-				if 2*q+1 < kc {
-					s1 = &b[(pc+2*q+1)*ldb+jc+jr]
-				}
-				g.cvtPairs(&panel[q*nr], s0, s1, nt, nr)
-			}
+			g.packPairs(panel, b, ldb, pc*ldb+jc+jr, kc, nr, nt)
 		}
+	}
+}
+
+// packPairs packs a panel of width wd whose pairs span two rows: row p of
+// the kc rows starts at src[off + p*ld], and holds valid values.
+func (g *bf16Config) packPairs(panel []uint32, src []float32, ld, off, kc, wd, valid int) {
+	full := kc / 2 // pairs of two rows; an odd kc leaves a last row alone
+	q := 0
+	if g.cvtPanel != nil && wd <= 48 && full > 0 {
+		g.cvtPanel(&panel[0], &src[off], ld, full, valid, wd)
+		q = full
+	}
+	for ; q < (kc+1)/2; q++ {
+		s0 := &src[off+2*q*ld]
+		s1 := &bf16Zeros[0]
+		if 2*q+1 < kc {
+			s1 = &src[off+(2*q+1)*ld]
+		}
+		g.cvtPairs(&panel[q*wd], s0, s1, valid, wd)
 	}
 }
 
@@ -281,7 +289,11 @@ func (g *bf16Config) sgemm(transA, transB bool, m, n, k int, alpha float32, a []
 	x := bf16ArgsPool.get()
 	*x = bf16Args{g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
-	x.splitN = m < 4*threads*g.mr && n > m
+	// Every thread packs (and converts) all of the operand it does not
+	// split: split the longer side, so the shorter one is the one packed
+	// twice (the MLM head's products with the 30522-row embedding have M of
+	// a few hundred masked tokens).
+	x.splitN = n > m
 	size, tile := m, g.mr
 	if x.splitN {
 		size, tile = n, g.nr

@@ -12187,6 +12187,154 @@ DATA bf16PairIndex<>+60(SB)/2, $0x000f
 DATA bf16PairIndex<>+62(SB)/2, $0x001f
 GLOBL bf16PairIndex<>(SB), RODATA|NOPTR, $64
 
+// func cvtPairsPanelBF16AVX512(dst *uint32, src *float32, ld int, kp int, valid int, w int)
+// Requires: AVX, AVX512BW, AVX512F
+TEXT ·cvtPairsPanelBF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), BX
+	SHLQ $0x02, BX
+	MOVQ kp+24(FP), DX
+	MOVQ valid+32(FP), R8
+	SUBQ $0x00, R8
+	CMPQ R8, $0x10
+	JLE  cvtPairsPanelBF16AVX512_l0_le
+	MOVQ $0x00000010, R8
+
+cvtPairsPanelBF16AVX512_l0_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanelBF16AVX512_l0_ge
+	XORQ  R8, R8
+
+cvtPairsPanelBF16AVX512_l0_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K1
+	MOVQ  w+40(FP), R8
+	SUBQ  $0x00, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsPanelBF16AVX512_s0_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsPanelBF16AVX512_s0_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanelBF16AVX512_s0_ge
+	XORQ  R8, R8
+
+cvtPairsPanelBF16AVX512_s0_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K4
+	MOVQ  valid+32(FP), R8
+	SUBQ  $0x10, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsPanelBF16AVX512_l1_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsPanelBF16AVX512_l1_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanelBF16AVX512_l1_ge
+	XORQ  R8, R8
+
+cvtPairsPanelBF16AVX512_l1_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K2
+	MOVQ  w+40(FP), R8
+	SUBQ  $0x10, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsPanelBF16AVX512_s1_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsPanelBF16AVX512_s1_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanelBF16AVX512_s1_ge
+	XORQ  R8, R8
+
+cvtPairsPanelBF16AVX512_s1_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K5
+	MOVQ  valid+32(FP), R8
+	SUBQ  $0x20, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsPanelBF16AVX512_l2_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsPanelBF16AVX512_l2_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanelBF16AVX512_l2_ge
+	XORQ  R8, R8
+
+cvtPairsPanelBF16AVX512_l2_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K3
+	MOVQ  w+40(FP), R8
+	SUBQ  $0x20, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsPanelBF16AVX512_s2_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsPanelBF16AVX512_s2_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanelBF16AVX512_s2_ge
+	XORQ  R8, R8
+
+cvtPairsPanelBF16AVX512_s2_ge:
+	MOVQ      R8, CX
+	MOVL      $0x00000001, AX
+	SHLQ      CL, AX
+	DECQ      AX
+	KMOVW     AX, K6
+	MOVQ      w+40(FP), R10
+	SHLQ      $0x02, R10
+	VMOVDQU16 bf16PairIndex<>+0(SB), Z4
+
+cvtPairsPanelBF16AVX512_loop:
+	TESTQ     DX, DX
+	JLE       cvtPairsPanelBF16AVX512_done
+	LEAQ      (SI)(BX*1), R11
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (R11), K1, Z1
+
+	// vcvtne2ps2bf16 %zmm0, %zmm1, %zmm2
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0
+	VPERMW    Z2, Z4, Z3
+	VMOVDQU32 Z3, K4, (DI)
+	VMOVUPS.Z 64(SI), K2, Z0
+	VMOVUPS.Z 64(R11), K2, Z1
+
+	// vcvtne2ps2bf16 %zmm0, %zmm1, %zmm2
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0
+	VPERMW    Z2, Z4, Z3
+	VMOVDQU32 Z3, K5, 64(DI)
+	VMOVUPS.Z 128(SI), K3, Z0
+	VMOVUPS.Z 128(R11), K3, Z1
+
+	// vcvtne2ps2bf16 %zmm0, %zmm1, %zmm2
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0
+	VPERMW    Z2, Z4, Z3
+	VMOVDQU32 Z3, K6, 128(DI)
+	LEAQ      (R11)(BX*1), SI
+	ADDQ      R10, DI
+	DECQ      DX
+	JMP       cvtPairsPanelBF16AVX512_loop
+
+cvtPairsPanelBF16AVX512_done:
+	VZEROUPPER
+	RET
+
 // func dotBF16x4AVX512(a0 *uint32, a1 *uint32, a2 *uint32, a3 *uint32, b *float32, n int, out *[4]float32)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·dotBF16x4AVX512(SB), NOSPLIT, $0-56

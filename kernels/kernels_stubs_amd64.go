@@ -370,6 +370,11 @@ func cvtRowBF16AVX512(dst *uint32, src *float32, n int)
 //go:noescape
 func cvtPairsBF16AVX512(dst *uint32, s0 *float32, s1 *float32, valid int, w int)
 
+// cvtPairsPanelBF16AVX512 converts kp pairs of rows (stride ld) into a panel of w <= 48 words per pair, zero past valid.
+//
+//go:noescape
+func cvtPairsPanelBF16AVX512(dst *uint32, src *float32, ld int, kp int, valid int, w int)
+
 // dotBF16x4AVX512 sets out[r] to the bf16 dot product of row r of A (words) with b (floats, rounded as read) over n = 32·j floats.
 //
 //go:noescape

@@ -405,6 +405,60 @@ func dotBF16x4() {
 	RET()
 }
 
+// cvtPairsPanel emits cvtPairsBF16 over a whole panel: for q < kp and j < w
+// (w <= 48),
+//
+//	dst[q*w + j] = bf16(src[2q*ld + j]) | bf16(src[(2q+1)*ld + j])<<16  for j < valid, else 0
+//
+// one call per panel instead of one per pair of rows.
+//
+// Registers: DI dst, SI row 2q, R11 row 2q+1, BX ld (bytes), DX pairs left,
+// R10 w (bytes), R8 scratch, K1-K3 load masks, K4-K6 store masks, Z0/Z1
+// floats, Z2 bf16, Z3 pairs, Z4 table.
+func cvtPairsPanel() {
+	name := "cvtPairsPanelBF16AVX512"
+	TEXT(name, NOSPLIT, "func(dst *uint32, src *float32, ld, kp, valid, w int)")
+	Pragma("noescape")
+	Doc(name + " converts kp pairs of rows (stride ld) into a panel of w <= 48 words per pair, zero past valid.")
+	dst, src, ld, kp, s1, wb := reg.RDI, reg.RSI, reg.RBX, reg.RDX, reg.R11, reg.R10
+	Load(Param("dst"), dst)
+	Load(Param("src"), src)
+	Load(Param("ld"), ld)
+	SHLQ(U8(2), ld)
+	Load(Param("kp"), kp)
+	loadMasks := []reg.Physical{reg.K1, reg.K2, reg.K3}
+	storeMasks := []reg.Physical{reg.K4, reg.K5, reg.K6}
+	for v := 0; v < 3; v++ {
+		Load(Param("valid"), reg.R8)
+		SUBQ(U8(16*v), reg.R8)
+		lowMask(reg.R8, loadMasks[v], fmt.Sprintf("%s_l%d", name, v))
+		Load(Param("w"), reg.R8)
+		SUBQ(U8(16*v), reg.R8)
+		lowMask(reg.R8, storeMasks[v], fmt.Sprintf("%s_s%d", name, v))
+	}
+	Load(Param("w"), wb)
+	SHLQ(U8(2), wb)
+	VMOVDQU16(pairIndexTable(), reg.Z4)
+	Label(name + "_loop")
+	TESTQ(kp, kp)
+	JLE(LabelRef(name + "_done"))
+	LEAQ(Mem{Base: src, Index: ld, Scale: 1}, s1)
+	for v := 0; v < 3; v++ {
+		VMOVUPS_Z(Mem{Base: src, Disp: 64 * v}, loadMasks[v], reg.Z0)
+		VMOVUPS_Z(Mem{Base: s1, Disp: 64 * v}, loadMasks[v], reg.Z1)
+		vcvtne2ps2bf16(reg.Z0, reg.Z1, reg.Z2)
+		VPERMW(reg.Z2, reg.Z4, reg.Z3)
+		VMOVDQU32(reg.Z3, storeMasks[v], Mem{Base: dst, Disp: 64 * v})
+	}
+	LEAQ(Mem{Base: s1, Index: ld, Scale: 1}, src)
+	ADDQ(wb, dst)
+	DECQ(kp)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
 // bf16Funcs emits the AVX512-BF16 level.
 func bf16Funcs() {
 	gemmPackedBF16("gemmPackedBF16x12x32", 12, 2, 4)
@@ -412,6 +466,7 @@ func bf16Funcs() {
 	gemmPackedBF16("gemmPackedBF16x8x48", 8, 3, 4)
 	cvtRowBF16()
 	cvtPairsBF16()
+	cvtPairsPanel()
 	dotBF16x4()
 	bf16Peak("bf16PeakAVX512", 24)
 }

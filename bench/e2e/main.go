@@ -44,13 +44,13 @@ type Result struct {
 	// step): on a machine shared with other processes it discounts the time
 	// slices they took (not the caches and memory bandwidth they use).
 	TokensPerCPUSec float64 `json:"tokens_per_cpu_s"`
-	GFLOPs       float64 `json:"gflop_per_s"`  // FLOPs the step needs / median time
-	P50MS        float64 `json:"p50_ms,omitempty"`
-	P95MS        float64 `json:"p95_ms,omitempty"`
-	PeakRSSMiB   float64 `json:"peak_rss_mib"`
-	Loss         float64 `json:"loss"`
-	Steps        int     `json:"steps"`
-	Precision    string  `json:"precision"`
+	GFLOPs          float64 `json:"gflop_per_s"` // FLOPs the step needs / median time
+	P50MS           float64 `json:"p50_ms,omitempty"`
+	P95MS           float64 `json:"p95_ms,omitempty"`
+	PeakRSSMiB      float64 `json:"peak_rss_mib"`
+	Loss            float64 `json:"loss"`
+	Steps           int     `json:"steps"`
+	Precision       string  `json:"precision"`
 }
 
 func main() {

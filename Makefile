@@ -29,9 +29,10 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./tensor/ ./nn/
 
 ## bench-e2e: training/eval/fill-mask speed, distilgo vs PyTorch, one run
-## (needs Debian's python3-torch; several minutes).
+## (needs Debian's python3-torch; several minutes). BF16=1 adds the bf16 rows
+## (distilgo --precision bf16 vs PyTorch autocast bf16): make bench-e2e BF16=1
 bench-e2e:
-	bench/e2e/run.sh
+	bench/e2e/run.sh $(if $(BF16),--precisions "fp32 bf16")
 
 ## lint: gofmt must print nothing; go vet must pass.
 lint:

@@ -186,6 +186,12 @@ type ForMaskedLM struct {
 	VocabLayerNorm *nn.LayerNorm
 	VocabProjector *nn.Linear // weight tied to the word embeddings, own bias [V]
 	Params         *nn.ParamSet
+	// Precision of the matmuls: tensor.FP32 (default) or tensor.BF16
+	// (autocast-style mixed precision; see tensor.Precision). Every forward
+	// entry point (Hidden, Logits, LogitsAt, LossSum, Loss) switches the
+	// tape's CPU device to match, so training, evaluation and inference
+	// follow this one field.
+	Precision tensor.Precision
 }
 
 // Input is a batch of B sequences of T tokens, row-major.
@@ -297,6 +303,11 @@ func (m *ForMaskedLM) Hidden(tp *tensor.Tape, in Input) (*tensor.Tensor, error) 
 	if err := in.check(m.Config); err != nil {
 		return nil, err
 	}
+	dev, err := tensor.WithPrecision(tp.Device(), m.Precision)
+	if err != nil {
+		return nil, fmt.Errorf("distilbert: %w", err)
+	}
+	tp.SetDevice(dev)
 	return m.DistilBert.Forward(tp, in), nil
 }
 

@@ -7,17 +7,24 @@
 // machines without the SIMD level a fast kernel needs.
 //
 // Implementation levels (impl.go): "generic" (pure Go, every platform),
-// "avx2" (AVX2+FMA) and "avx512" (AVX-512 F/DQ/BW/VL), the last two written
-// in assembly generated with avo by the module in kernels/_asm
-// (kernels_amd64.s). The best level the CPU supports is chosen at start-up
-// (github.com/klauspost/cpuid/v2); DISTILGO_KERNELS=avx512|avx2|generic
-// forces one, Levels, Level and Use list and switch them (tests run every
+// "avx2" (AVX2+FMA), "avx512" (AVX-512 F/DQ/BW/VL) and "avx512bf16" (avx512
+// plus AVX512_BF16 for SgemmBF16), the assembly ones generated with avo by the
+// module in kernels/_asm (kernels_amd64.s). The best level the CPU supports
+// is chosen at start-up (github.com/klauspost/cpuid/v2);
+// DISTILGO_KERNELS=avx512bf16|avx512|avx2|generic forces one, Levels, Level and Use list and switch them (tests run every
 // level), and the purego build tag or a non-amd64 target leaves only generic.
 //
 // SGEMM (gemm_blocked.go, gemm_parallel.go) follows GotoBLAS/BLIS: panels of
 // A and B packed by assembly packers, blocked for L1/L2, and a register-tiled
 // micro-kernel (6×16 on AVX2, 12×32 on AVX-512); large products are split
 // over threads by rows of C, batched products (attention heads) by product.
+//
+// SgemmBF16 (bf16.go, gemm_bf16.go) is the mixed-precision product: float32
+// operands rounded to bf16 (nearest even) while they are packed into panels
+// of bf16 pairs, VDPBF16PS products accumulated in float32, a 12×32
+// micro-kernel. Below the avx512bf16 level it rounds copies of the operands
+// and runs the float32 SGEMM: the same rounding, so the same results up to
+// summation order on every machine.
 //
 // Conventions:
 //   - Shapes and slice lengths are validated in Go before any work runs; a

@@ -9,14 +9,16 @@ import (
 // Implementation levels. Every kernel has a pure-Go implementation (level
 // "generic"); on amd64 without the purego build tag, faster ones written in
 // assembly replace some of them where the CPU supports the instructions
-// (levels "avx2": AVX2+FMA, and "avx512": AVX-512 F/DQ/BW/VL). The best level
-// the CPU supports is chosen once at start-up; the environment variable
-// DISTILGO_KERNELS=avx512|avx2|generic forces one for a whole run, and Use
-// switches levels (for tests and benchmarks).
+// (levels "avx2": AVX2+FMA, "avx512": AVX-512 F/DQ/BW/VL, and "avx512bf16":
+// avx512 plus bf16 dot products for SgemmBF16). The best level the CPU
+// supports is chosen once at start-up; the environment variable
+// DISTILGO_KERNELS=avx512bf16|avx512|avx2|generic forces one for a whole run,
+// and Use switches levels (for tests and benchmarks).
 const (
-	LevelGeneric = "generic"
-	LevelAVX2    = "avx2"
-	LevelAVX512  = "avx512"
+	LevelGeneric    = "generic"
+	LevelAVX2       = "avx2"
+	LevelAVX512     = "avx512"
+	LevelAVX512BF16 = "avx512bf16"
 )
 
 // EnvLevel is the environment variable that forces an implementation level.
@@ -29,6 +31,7 @@ type impl struct {
 	name string
 	gemm *gemmConfig // nil: the pure-Go SGEMM
 	ops  *simdOps    // nil: the pure-Go row and element-wise kernels
+	bf16 *bf16Config // nil: SgemmBF16 emulated with the float32 SGEMM
 }
 
 // impls lists the levels this build and CPU support, best first; the
@@ -77,15 +80,18 @@ func Use(level string) error {
 			if l.ops != nil {
 				useSIMDSlots(l.ops)
 			}
+			if l.bf16 != nil {
+				sgemmBF16Impl, sgemmBF16BatchedImpl = l.bf16.sgemm, l.bf16.sgemmBatched
+			}
 			current = l
 			return nil
 		}
 	}
 	switch level {
-	case LevelGeneric, LevelAVX2, LevelAVX512:
+	case LevelGeneric, LevelAVX2, LevelAVX512, LevelAVX512BF16:
 		return fmt.Errorf("kernels level %q not supported by this CPU or build (supported: %s)", level, strings.Join(Levels(), ", "))
 	}
-	return fmt.Errorf("unknown kernels level %q (want one of %s, %s, %s)", level, LevelAVX512, LevelAVX2, LevelGeneric)
+	return fmt.Errorf("unknown kernels level %q (want one of %s, %s, %s, %s)", level, LevelAVX512BF16, LevelAVX512, LevelAVX2, LevelGeneric)
 }
 
 // useGenericSlots installs the pure-Go implementation of every kernel.
@@ -93,6 +99,7 @@ func useGenericSlots() {
 	simd = nil
 	sgemmImpl = sgemmGenericParallel
 	sgemmBatchedImpl = sgemmBatchedGeneric
+	sgemmBF16Impl, sgemmBF16BatchedImpl = sgemmBF16Emulated, sgemmBF16BatchedEmulated
 	softmaxRowsImpl = softmaxRowsGeneric
 	softmaxRowsBackwardImpl = softmaxRowsBackwardGeneric
 	layerNormImpl = layerNormGeneric

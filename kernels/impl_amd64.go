@@ -60,6 +60,9 @@ func registerArch() {
 	if hasAVX512() {
 		impls = append([]*impl{avx512Impl}, impls...)
 	}
+	if hasAVX512BF16() { // bf16_amd64.go
+		impls = append([]*impl{avx512bf16Impl}, impls...)
+	}
 }
 
 // gemmVariants lists every generated micro-kernel with a default blocking,

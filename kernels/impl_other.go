@@ -10,3 +10,8 @@ func registerArch() {}
 
 // gemmVariants: none without assembly.
 var gemmVariants = map[string][]*gemmConfig{}
+
+// No bf16 instructions without assembly.
+var bf16Variants []*bf16Config
+
+func bf16PeakFunc() (func(n int), int) { return nil, 0 }

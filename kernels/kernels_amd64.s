@@ -9986,3 +9986,2543 @@ fmaPeakAVX512_loop:
 fmaPeakAVX512_done:
 	VZEROUPPER
 	RET
+
+// func gemmPackedBF16x12x32(kp int, a *uint32, b *uint32, c *float32, ldc int, alpha float32, beta float32)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·gemmPackedBF16x12x32(SB), NOSPLIT, $0-48
+	MOVQ       kp+0(FP), CX
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       c+24(FP), DX
+	MOVQ       ldc+32(FP), R8
+	SHLQ       $0x02, R8
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	MOVQ       DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+
+	// K loop over bf16 pairs, unrolled by 4.
+gemmPackedBF16x12x32_loopU:
+	CMPQ         CX, $0x04
+	JL           gemmPackedBF16x12x32_tail
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+
+	// vdpbf16ps %zmm26, %zmm24, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2
+
+	// vdpbf16ps %zmm26, %zmm25, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca
+	VBROADCASTSS 4(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb
+	VBROADCASTSS 8(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec
+	VBROADCASTSS 12(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd
+	VBROADCASTSS 16(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 20(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 24(SI), Z26
+
+	// vdpbf16ps %zmm26, %zmm24, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe2
+
+	// vdpbf16ps %zmm26, %zmm25, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xea
+	VBROADCASTSS 28(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf3
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfb
+	VBROADCASTSS 32(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc4
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xcc
+	VBROADCASTSS 36(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd5
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdd
+	VBROADCASTSS 40(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 44(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VMOVUPS      128(DI), Z24
+	VMOVUPS      192(DI), Z25
+	VBROADCASTSS 48(SI), Z26
+
+	// vdpbf16ps %zmm26, %zmm24, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2
+
+	// vdpbf16ps %zmm26, %zmm25, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca
+	VBROADCASTSS 52(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb
+	VBROADCASTSS 56(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec
+	VBROADCASTSS 60(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd
+	VBROADCASTSS 64(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 68(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 72(SI), Z26
+
+	// vdpbf16ps %zmm26, %zmm24, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe2
+
+	// vdpbf16ps %zmm26, %zmm25, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xea
+	VBROADCASTSS 76(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf3
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfb
+	VBROADCASTSS 80(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc4
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xcc
+	VBROADCASTSS 84(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd5
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdd
+	VBROADCASTSS 88(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 92(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VMOVUPS      256(DI), Z24
+	VMOVUPS      320(DI), Z25
+	VBROADCASTSS 96(SI), Z26
+
+	// vdpbf16ps %zmm26, %zmm24, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2
+
+	// vdpbf16ps %zmm26, %zmm25, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca
+	VBROADCASTSS 100(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb
+	VBROADCASTSS 104(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec
+	VBROADCASTSS 108(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd
+	VBROADCASTSS 112(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 116(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 120(SI), Z26
+
+	// vdpbf16ps %zmm26, %zmm24, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe2
+
+	// vdpbf16ps %zmm26, %zmm25, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xea
+	VBROADCASTSS 124(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf3
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfb
+	VBROADCASTSS 128(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc4
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xcc
+	VBROADCASTSS 132(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd5
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdd
+	VBROADCASTSS 136(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 140(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VMOVUPS      384(DI), Z24
+	VMOVUPS      448(DI), Z25
+	VBROADCASTSS 144(SI), Z26
+
+	// vdpbf16ps %zmm26, %zmm24, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2
+
+	// vdpbf16ps %zmm26, %zmm25, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca
+	VBROADCASTSS 148(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb
+	VBROADCASTSS 152(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec
+	VBROADCASTSS 156(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd
+	VBROADCASTSS 160(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 164(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 168(SI), Z26
+
+	// vdpbf16ps %zmm26, %zmm24, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe2
+
+	// vdpbf16ps %zmm26, %zmm25, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xea
+	VBROADCASTSS 172(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf3
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfb
+	VBROADCASTSS 176(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc4
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xcc
+	VBROADCASTSS 180(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd5
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdd
+	VBROADCASTSS 184(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 188(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	ADDQ $0x000000c0, SI
+	ADDQ $0x00000200, DI
+	SUBQ $0x04, CX
+	JMP  gemmPackedBF16x12x32_loopU
+
+gemmPackedBF16x12x32_tail:
+	TESTQ        CX, CX
+	JZ           gemmPackedBF16x12x32_store
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VBROADCASTSS (SI), Z26
+
+	// vdpbf16ps %zmm26, %zmm24, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc2
+
+	// vdpbf16ps %zmm26, %zmm25, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xca
+	VBROADCASTSS 4(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb
+	VBROADCASTSS 8(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec
+	VBROADCASTSS 12(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd
+	VBROADCASTSS 16(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 20(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 24(SI), Z26
+
+	// vdpbf16ps %zmm26, %zmm24, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe2
+
+	// vdpbf16ps %zmm26, %zmm25, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xea
+	VBROADCASTSS 28(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf3
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfb
+	VBROADCASTSS 32(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc4
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xcc
+	VBROADCASTSS 36(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd5
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdd
+	VBROADCASTSS 40(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 44(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	ADDQ $0x00000030, SI
+	ADDQ $0x00000080, DI
+	DECQ CX
+	JMP  gemmPackedBF16x12x32_tail
+
+gemmPackedBF16x12x32_store:
+	VBROADCASTSS alpha+40(FP), Z24
+	VMULPS       Z24, Z0, Z0
+	VMULPS       Z24, Z1, Z1
+	VMULPS       Z24, Z2, Z2
+	VMULPS       Z24, Z3, Z3
+	VMULPS       Z24, Z4, Z4
+	VMULPS       Z24, Z5, Z5
+	VMULPS       Z24, Z6, Z6
+	VMULPS       Z24, Z7, Z7
+	VMULPS       Z24, Z8, Z8
+	VMULPS       Z24, Z9, Z9
+	VMULPS       Z24, Z10, Z10
+	VMULPS       Z24, Z11, Z11
+	VMULPS       Z24, Z12, Z12
+	VMULPS       Z24, Z13, Z13
+	VMULPS       Z24, Z14, Z14
+	VMULPS       Z24, Z15, Z15
+	VMULPS       Z24, Z16, Z16
+	VMULPS       Z24, Z17, Z17
+	VMULPS       Z24, Z18, Z18
+	VMULPS       Z24, Z19, Z19
+	VMULPS       Z24, Z20, Z20
+	VMULPS       Z24, Z21, Z21
+	VMULPS       Z24, Z22, Z22
+	VMULPS       Z24, Z23, Z23
+	MOVL         beta+44(FP), AX
+	SHLL         $0x01, AX
+	JZ           gemmPackedBF16x12x32_beta0
+	VBROADCASTSS beta+44(FP), Z26
+	VFMADD231PS  (DX), Z26, Z0
+	VMOVUPS      Z0, (DX)
+	VFMADD231PS  64(DX), Z26, Z1
+	VMOVUPS      Z1, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z26, Z2
+	VMOVUPS      Z2, (DX)
+	VFMADD231PS  64(DX), Z26, Z3
+	VMOVUPS      Z3, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z26, Z4
+	VMOVUPS      Z4, (DX)
+	VFMADD231PS  64(DX), Z26, Z5
+	VMOVUPS      Z5, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z26, Z6
+	VMOVUPS      Z6, (DX)
+	VFMADD231PS  64(DX), Z26, Z7
+	VMOVUPS      Z7, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z26, Z8
+	VMOVUPS      Z8, (DX)
+	VFMADD231PS  64(DX), Z26, Z9
+	VMOVUPS      Z9, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z26, Z10
+	VMOVUPS      Z10, (DX)
+	VFMADD231PS  64(DX), Z26, Z11
+	VMOVUPS      Z11, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z26, Z12
+	VMOVUPS      Z12, (DX)
+	VFMADD231PS  64(DX), Z26, Z13
+	VMOVUPS      Z13, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z26, Z14
+	VMOVUPS      Z14, (DX)
+	VFMADD231PS  64(DX), Z26, Z15
+	VMOVUPS      Z15, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z26, Z16
+	VMOVUPS      Z16, (DX)
+	VFMADD231PS  64(DX), Z26, Z17
+	VMOVUPS      Z17, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z26, Z18
+	VMOVUPS      Z18, (DX)
+	VFMADD231PS  64(DX), Z26, Z19
+	VMOVUPS      Z19, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z26, Z20
+	VMOVUPS      Z20, (DX)
+	VFMADD231PS  64(DX), Z26, Z21
+	VMOVUPS      Z21, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z26, Z22
+	VMOVUPS      Z22, (DX)
+	VFMADD231PS  64(DX), Z26, Z23
+	VMOVUPS      Z23, 64(DX)
+	VZEROUPPER
+	RET
+
+gemmPackedBF16x12x32_beta0:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z8, (DX)
+	VMOVUPS Z9, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z10, (DX)
+	VMOVUPS Z11, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z12, (DX)
+	VMOVUPS Z13, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z14, (DX)
+	VMOVUPS Z15, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z16, (DX)
+	VMOVUPS Z17, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z18, (DX)
+	VMOVUPS Z19, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z20, (DX)
+	VMOVUPS Z21, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z22, (DX)
+	VMOVUPS Z23, 64(DX)
+	VZEROUPPER
+	RET
+
+// func gemmPackedBF16x14x32(kp int, a *uint32, b *uint32, c *float32, ldc int, alpha float32, beta float32)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·gemmPackedBF16x14x32(SB), NOSPLIT, $0-48
+	MOVQ       kp+0(FP), CX
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       c+24(FP), DX
+	MOVQ       ldc+32(FP), R8
+	SHLQ       $0x02, R8
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	VXORPS     Z24, Z24, Z24
+	VXORPS     Z25, Z25, Z25
+	VXORPS     Z26, Z26, Z26
+	VXORPS     Z27, Z27, Z27
+	MOVQ       DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+
+	// K loop over bf16 pairs, unrolled by 4.
+gemmPackedBF16x14x32_loopU:
+	CMPQ         CX, $0x04
+	JL           gemmPackedBF16x14x32_tail
+	VMOVUPS      (DI), Z28
+	VMOVUPS      64(DI), Z29
+	VBROADCASTSS (SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 4(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 8(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 12(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 16(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 20(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 24(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 28(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 32(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 36(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 40(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 44(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 48(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm24
+	BYTE $0x62; BYTE $0x02; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm25
+	BYTE $0x62; BYTE $0x02; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 52(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm26
+	BYTE $0x62; BYTE $0x02; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm27
+	BYTE $0x62; BYTE $0x02; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VMOVUPS      128(DI), Z28
+	VMOVUPS      192(DI), Z29
+	VBROADCASTSS 56(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 60(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 64(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 68(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 72(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 76(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 80(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 84(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 88(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 92(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 96(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 100(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 104(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm24
+	BYTE $0x62; BYTE $0x02; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm25
+	BYTE $0x62; BYTE $0x02; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 108(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm26
+	BYTE $0x62; BYTE $0x02; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm27
+	BYTE $0x62; BYTE $0x02; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VMOVUPS      256(DI), Z28
+	VMOVUPS      320(DI), Z29
+	VBROADCASTSS 112(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 116(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 120(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 124(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 128(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 132(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 136(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 140(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 144(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 148(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 152(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 156(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 160(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm24
+	BYTE $0x62; BYTE $0x02; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm25
+	BYTE $0x62; BYTE $0x02; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 164(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm26
+	BYTE $0x62; BYTE $0x02; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm27
+	BYTE $0x62; BYTE $0x02; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VMOVUPS      384(DI), Z28
+	VMOVUPS      448(DI), Z29
+	VBROADCASTSS 168(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 172(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 176(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 180(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 184(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 188(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 192(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 196(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 200(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 204(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 208(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 212(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 216(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm24
+	BYTE $0x62; BYTE $0x02; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm25
+	BYTE $0x62; BYTE $0x02; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 220(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm26
+	BYTE $0x62; BYTE $0x02; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm27
+	BYTE $0x62; BYTE $0x02; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	ADDQ $0x000000e0, SI
+	ADDQ $0x00000200, DI
+	SUBQ $0x04, CX
+	JMP  gemmPackedBF16x14x32_loopU
+
+gemmPackedBF16x14x32_tail:
+	TESTQ        CX, CX
+	JZ           gemmPackedBF16x14x32_store
+	VMOVUPS      (DI), Z28
+	VMOVUPS      64(DI), Z29
+	VBROADCASTSS (SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 4(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 8(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 12(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 16(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 20(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 24(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 28(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 32(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 36(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 40(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 44(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	VBROADCASTSS 48(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm28, %zmm24
+	BYTE $0x62; BYTE $0x02; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm29, %zmm25
+	BYTE $0x62; BYTE $0x02; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 52(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm28, %zmm26
+	BYTE $0x62; BYTE $0x02; BYTE $0x1e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm29, %zmm27
+	BYTE $0x62; BYTE $0x02; BYTE $0x16; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	ADDQ $0x00000038, SI
+	ADDQ $0x00000080, DI
+	DECQ CX
+	JMP  gemmPackedBF16x14x32_tail
+
+gemmPackedBF16x14x32_store:
+	VBROADCASTSS alpha+40(FP), Z28
+	VMULPS       Z28, Z0, Z0
+	VMULPS       Z28, Z1, Z1
+	VMULPS       Z28, Z2, Z2
+	VMULPS       Z28, Z3, Z3
+	VMULPS       Z28, Z4, Z4
+	VMULPS       Z28, Z5, Z5
+	VMULPS       Z28, Z6, Z6
+	VMULPS       Z28, Z7, Z7
+	VMULPS       Z28, Z8, Z8
+	VMULPS       Z28, Z9, Z9
+	VMULPS       Z28, Z10, Z10
+	VMULPS       Z28, Z11, Z11
+	VMULPS       Z28, Z12, Z12
+	VMULPS       Z28, Z13, Z13
+	VMULPS       Z28, Z14, Z14
+	VMULPS       Z28, Z15, Z15
+	VMULPS       Z28, Z16, Z16
+	VMULPS       Z28, Z17, Z17
+	VMULPS       Z28, Z18, Z18
+	VMULPS       Z28, Z19, Z19
+	VMULPS       Z28, Z20, Z20
+	VMULPS       Z28, Z21, Z21
+	VMULPS       Z28, Z22, Z22
+	VMULPS       Z28, Z23, Z23
+	VMULPS       Z28, Z24, Z24
+	VMULPS       Z28, Z25, Z25
+	VMULPS       Z28, Z26, Z26
+	VMULPS       Z28, Z27, Z27
+	MOVL         beta+44(FP), AX
+	SHLL         $0x01, AX
+	JZ           gemmPackedBF16x14x32_beta0
+	VBROADCASTSS beta+44(FP), Z30
+	VFMADD231PS  (DX), Z30, Z0
+	VMOVUPS      Z0, (DX)
+	VFMADD231PS  64(DX), Z30, Z1
+	VMOVUPS      Z1, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z30, Z2
+	VMOVUPS      Z2, (DX)
+	VFMADD231PS  64(DX), Z30, Z3
+	VMOVUPS      Z3, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z30, Z4
+	VMOVUPS      Z4, (DX)
+	VFMADD231PS  64(DX), Z30, Z5
+	VMOVUPS      Z5, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z30, Z6
+	VMOVUPS      Z6, (DX)
+	VFMADD231PS  64(DX), Z30, Z7
+	VMOVUPS      Z7, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z30, Z8
+	VMOVUPS      Z8, (DX)
+	VFMADD231PS  64(DX), Z30, Z9
+	VMOVUPS      Z9, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z30, Z10
+	VMOVUPS      Z10, (DX)
+	VFMADD231PS  64(DX), Z30, Z11
+	VMOVUPS      Z11, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z30, Z12
+	VMOVUPS      Z12, (DX)
+	VFMADD231PS  64(DX), Z30, Z13
+	VMOVUPS      Z13, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z30, Z14
+	VMOVUPS      Z14, (DX)
+	VFMADD231PS  64(DX), Z30, Z15
+	VMOVUPS      Z15, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z30, Z16
+	VMOVUPS      Z16, (DX)
+	VFMADD231PS  64(DX), Z30, Z17
+	VMOVUPS      Z17, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z30, Z18
+	VMOVUPS      Z18, (DX)
+	VFMADD231PS  64(DX), Z30, Z19
+	VMOVUPS      Z19, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z30, Z20
+	VMOVUPS      Z20, (DX)
+	VFMADD231PS  64(DX), Z30, Z21
+	VMOVUPS      Z21, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z30, Z22
+	VMOVUPS      Z22, (DX)
+	VFMADD231PS  64(DX), Z30, Z23
+	VMOVUPS      Z23, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z30, Z24
+	VMOVUPS      Z24, (DX)
+	VFMADD231PS  64(DX), Z30, Z25
+	VMOVUPS      Z25, 64(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z30, Z26
+	VMOVUPS      Z26, (DX)
+	VFMADD231PS  64(DX), Z30, Z27
+	VMOVUPS      Z27, 64(DX)
+	VZEROUPPER
+	RET
+
+gemmPackedBF16x14x32_beta0:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z2, (DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z4, (DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z8, (DX)
+	VMOVUPS Z9, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z10, (DX)
+	VMOVUPS Z11, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z12, (DX)
+	VMOVUPS Z13, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z14, (DX)
+	VMOVUPS Z15, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z16, (DX)
+	VMOVUPS Z17, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z18, (DX)
+	VMOVUPS Z19, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z20, (DX)
+	VMOVUPS Z21, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z22, (DX)
+	VMOVUPS Z23, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z24, (DX)
+	VMOVUPS Z25, 64(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z26, (DX)
+	VMOVUPS Z27, 64(DX)
+	VZEROUPPER
+	RET
+
+// func gemmPackedBF16x8x48(kp int, a *uint32, b *uint32, c *float32, ldc int, alpha float32, beta float32)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·gemmPackedBF16x8x48(SB), NOSPLIT, $0-48
+	MOVQ       kp+0(FP), CX
+	MOVQ       a+8(FP), SI
+	MOVQ       b+16(FP), DI
+	MOVQ       c+24(FP), DX
+	MOVQ       ldc+32(FP), R8
+	SHLQ       $0x02, R8
+	VXORPS     Z0, Z0, Z0
+	VXORPS     Z1, Z1, Z1
+	VXORPS     Z2, Z2, Z2
+	VXORPS     Z3, Z3, Z3
+	VXORPS     Z4, Z4, Z4
+	VXORPS     Z5, Z5, Z5
+	VXORPS     Z6, Z6, Z6
+	VXORPS     Z7, Z7, Z7
+	VXORPS     Z8, Z8, Z8
+	VXORPS     Z9, Z9, Z9
+	VXORPS     Z10, Z10, Z10
+	VXORPS     Z11, Z11, Z11
+	VXORPS     Z12, Z12, Z12
+	VXORPS     Z13, Z13, Z13
+	VXORPS     Z14, Z14, Z14
+	VXORPS     Z15, Z15, Z15
+	VXORPS     Z16, Z16, Z16
+	VXORPS     Z17, Z17, Z17
+	VXORPS     Z18, Z18, Z18
+	VXORPS     Z19, Z19, Z19
+	VXORPS     Z20, Z20, Z20
+	VXORPS     Z21, Z21, Z21
+	VXORPS     Z22, Z22, Z22
+	VXORPS     Z23, Z23, Z23
+	MOVQ       DX, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+
+	// K loop over bf16 pairs, unrolled by 4.
+gemmPackedBF16x8x48_loopU:
+	CMPQ         CX, $0x04
+	JL           gemmPackedBF16x8x48_tail
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VMOVUPS      128(DI), Z26
+	VBROADCASTSS (SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc3
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xcb
+
+	// vdpbf16ps %zmm27, %zmm26, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xd3
+	VBROADCASTSS 4(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xdc
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xe4
+
+	// vdpbf16ps %zmm28, %zmm26, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xec
+	VBROADCASTSS 8(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf5
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfd
+
+	// vdpbf16ps %zmm29, %zmm26, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xc5
+	VBROADCASTSS 12(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xce
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xd6
+
+	// vdpbf16ps %zmm30, %zmm26, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xde
+	VBROADCASTSS 16(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe7
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xef
+
+	// vdpbf16ps %zmm31, %zmm26, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+	VBROADCASTSS 20(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xfb
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xc3
+
+	// vdpbf16ps %zmm27, %zmm26, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xcb
+	VBROADCASTSS 24(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd4
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdc
+
+	// vdpbf16ps %zmm28, %zmm26, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xe4
+	VBROADCASTSS 28(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xed
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xf5
+
+	// vdpbf16ps %zmm29, %zmm26, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xfd
+	VMOVUPS      192(DI), Z24
+	VMOVUPS      256(DI), Z25
+	VMOVUPS      320(DI), Z26
+	VBROADCASTSS 32(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xce
+
+	// vdpbf16ps %zmm30, %zmm26, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xd6
+	VBROADCASTSS 36(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xe7
+
+	// vdpbf16ps %zmm31, %zmm26, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xef
+	VBROADCASTSS 40(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf3
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfb
+
+	// vdpbf16ps %zmm27, %zmm26, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xc3
+	VBROADCASTSS 44(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xcc
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xd4
+
+	// vdpbf16ps %zmm28, %zmm26, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xdc
+	VBROADCASTSS 48(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe5
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xed
+
+	// vdpbf16ps %zmm29, %zmm26, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xf5
+	VBROADCASTSS 52(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xfe
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm26, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xce
+	VBROADCASTSS 56(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+
+	// vdpbf16ps %zmm31, %zmm26, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xe7
+	VBROADCASTSS 60(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xeb
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xf3
+
+	// vdpbf16ps %zmm27, %zmm26, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xfb
+	VMOVUPS      384(DI), Z24
+	VMOVUPS      448(DI), Z25
+	VMOVUPS      512(DI), Z26
+	VBROADCASTSS 64(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc4
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xcc
+
+	// vdpbf16ps %zmm28, %zmm26, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xd4
+	VBROADCASTSS 68(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xdd
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xe5
+
+	// vdpbf16ps %zmm29, %zmm26, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xed
+	VBROADCASTSS 72(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf6
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfe
+
+	// vdpbf16ps %zmm30, %zmm26, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+	VBROADCASTSS 76(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xcf
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+
+	// vdpbf16ps %zmm31, %zmm26, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xdf
+	VBROADCASTSS 80(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe3
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xeb
+
+	// vdpbf16ps %zmm27, %zmm26, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xf3
+	VBROADCASTSS 84(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xfc
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xc4
+
+	// vdpbf16ps %zmm28, %zmm26, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xcc
+	VBROADCASTSS 88(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd5
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdd
+
+	// vdpbf16ps %zmm29, %zmm26, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xe5
+	VBROADCASTSS 92(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xee
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xf6
+
+	// vdpbf16ps %zmm30, %zmm26, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xfe
+	VMOVUPS      576(DI), Z24
+	VMOVUPS      640(DI), Z25
+	VMOVUPS      704(DI), Z26
+	VBROADCASTSS 96(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc7
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xcf
+
+	// vdpbf16ps %zmm31, %zmm26, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xd7
+	VBROADCASTSS 100(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xdb
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xe3
+
+	// vdpbf16ps %zmm27, %zmm26, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xeb
+	VBROADCASTSS 104(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf4
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xfc
+
+	// vdpbf16ps %zmm28, %zmm26, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xc4
+	VBROADCASTSS 108(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xcd
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xd5
+
+	// vdpbf16ps %zmm29, %zmm26, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xdd
+	VBROADCASTSS 112(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xee
+
+	// vdpbf16ps %zmm30, %zmm26, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xf6
+	VBROADCASTSS 116(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xff
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xc7
+
+	// vdpbf16ps %zmm31, %zmm26, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xcf
+	VBROADCASTSS 120(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd3
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xdb
+
+	// vdpbf16ps %zmm27, %zmm26, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xe3
+	VBROADCASTSS 124(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xec
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xf4
+
+	// vdpbf16ps %zmm28, %zmm26, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xfc
+	ADDQ $0x00000080, SI
+	ADDQ $0x00000300, DI
+	SUBQ $0x04, CX
+	JMP  gemmPackedBF16x8x48_loopU
+
+gemmPackedBF16x8x48_tail:
+	TESTQ        CX, CX
+	JZ           gemmPackedBF16x8x48_store
+	VMOVUPS      (DI), Z24
+	VMOVUPS      64(DI), Z25
+	VMOVUPS      128(DI), Z26
+	VBROADCASTSS (SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xc5
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xcd
+
+	// vdpbf16ps %zmm29, %zmm26, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xd5
+	VBROADCASTSS 4(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xde
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm26, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xee
+	VBROADCASTSS 8(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xff
+
+	// vdpbf16ps %zmm31, %zmm26, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xc7
+	VBROADCASTSS 12(SI), Z27
+
+	// vdpbf16ps %zmm27, %zmm24, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xcb
+
+	// vdpbf16ps %zmm27, %zmm25, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xd3
+
+	// vdpbf16ps %zmm27, %zmm26, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xdb
+	VBROADCASTSS 16(SI), Z28
+
+	// vdpbf16ps %zmm28, %zmm24, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xe4
+
+	// vdpbf16ps %zmm28, %zmm25, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xec
+
+	// vdpbf16ps %zmm28, %zmm26, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xf4
+	VBROADCASTSS 20(SI), Z29
+
+	// vdpbf16ps %zmm29, %zmm24, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xfd
+
+	// vdpbf16ps %zmm29, %zmm25, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xc5
+
+	// vdpbf16ps %zmm29, %zmm26, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xcd
+	VBROADCASTSS 24(SI), Z30
+
+	// vdpbf16ps %zmm30, %zmm24, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xd6
+
+	// vdpbf16ps %zmm30, %zmm25, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xde
+
+	// vdpbf16ps %zmm30, %zmm26, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+	VBROADCASTSS 28(SI), Z31
+
+	// vdpbf16ps %zmm31, %zmm24, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x3e; BYTE $0x40; BYTE $0x52; BYTE $0xef
+
+	// vdpbf16ps %zmm31, %zmm25, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x36; BYTE $0x40; BYTE $0x52; BYTE $0xf7
+
+	// vdpbf16ps %zmm31, %zmm26, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x2e; BYTE $0x40; BYTE $0x52; BYTE $0xff
+	ADDQ $0x00000020, SI
+	ADDQ $0x000000c0, DI
+	DECQ CX
+	JMP  gemmPackedBF16x8x48_tail
+
+gemmPackedBF16x8x48_store:
+	VBROADCASTSS alpha+40(FP), Z24
+	VMULPS       Z24, Z0, Z0
+	VMULPS       Z24, Z1, Z1
+	VMULPS       Z24, Z2, Z2
+	VMULPS       Z24, Z3, Z3
+	VMULPS       Z24, Z4, Z4
+	VMULPS       Z24, Z5, Z5
+	VMULPS       Z24, Z6, Z6
+	VMULPS       Z24, Z7, Z7
+	VMULPS       Z24, Z8, Z8
+	VMULPS       Z24, Z9, Z9
+	VMULPS       Z24, Z10, Z10
+	VMULPS       Z24, Z11, Z11
+	VMULPS       Z24, Z12, Z12
+	VMULPS       Z24, Z13, Z13
+	VMULPS       Z24, Z14, Z14
+	VMULPS       Z24, Z15, Z15
+	VMULPS       Z24, Z16, Z16
+	VMULPS       Z24, Z17, Z17
+	VMULPS       Z24, Z18, Z18
+	VMULPS       Z24, Z19, Z19
+	VMULPS       Z24, Z20, Z20
+	VMULPS       Z24, Z21, Z21
+	VMULPS       Z24, Z22, Z22
+	VMULPS       Z24, Z23, Z23
+	MOVL         beta+44(FP), AX
+	SHLL         $0x01, AX
+	JZ           gemmPackedBF16x8x48_beta0
+	VBROADCASTSS beta+44(FP), Z27
+	VFMADD231PS  (DX), Z27, Z0
+	VMOVUPS      Z0, (DX)
+	VFMADD231PS  64(DX), Z27, Z1
+	VMOVUPS      Z1, 64(DX)
+	VFMADD231PS  128(DX), Z27, Z2
+	VMOVUPS      Z2, 128(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z27, Z3
+	VMOVUPS      Z3, (DX)
+	VFMADD231PS  64(DX), Z27, Z4
+	VMOVUPS      Z4, 64(DX)
+	VFMADD231PS  128(DX), Z27, Z5
+	VMOVUPS      Z5, 128(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z27, Z6
+	VMOVUPS      Z6, (DX)
+	VFMADD231PS  64(DX), Z27, Z7
+	VMOVUPS      Z7, 64(DX)
+	VFMADD231PS  128(DX), Z27, Z8
+	VMOVUPS      Z8, 128(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z27, Z9
+	VMOVUPS      Z9, (DX)
+	VFMADD231PS  64(DX), Z27, Z10
+	VMOVUPS      Z10, 64(DX)
+	VFMADD231PS  128(DX), Z27, Z11
+	VMOVUPS      Z11, 128(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z27, Z12
+	VMOVUPS      Z12, (DX)
+	VFMADD231PS  64(DX), Z27, Z13
+	VMOVUPS      Z13, 64(DX)
+	VFMADD231PS  128(DX), Z27, Z14
+	VMOVUPS      Z14, 128(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z27, Z15
+	VMOVUPS      Z15, (DX)
+	VFMADD231PS  64(DX), Z27, Z16
+	VMOVUPS      Z16, 64(DX)
+	VFMADD231PS  128(DX), Z27, Z17
+	VMOVUPS      Z17, 128(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z27, Z18
+	VMOVUPS      Z18, (DX)
+	VFMADD231PS  64(DX), Z27, Z19
+	VMOVUPS      Z19, 64(DX)
+	VFMADD231PS  128(DX), Z27, Z20
+	VMOVUPS      Z20, 128(DX)
+	ADDQ         R8, DX
+	VFMADD231PS  (DX), Z27, Z21
+	VMOVUPS      Z21, (DX)
+	VFMADD231PS  64(DX), Z27, Z22
+	VMOVUPS      Z22, 64(DX)
+	VFMADD231PS  128(DX), Z27, Z23
+	VMOVUPS      Z23, 128(DX)
+	VZEROUPPER
+	RET
+
+gemmPackedBF16x8x48_beta0:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z3, (DX)
+	VMOVUPS Z4, 64(DX)
+	VMOVUPS Z5, 128(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z6, (DX)
+	VMOVUPS Z7, 64(DX)
+	VMOVUPS Z8, 128(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z9, (DX)
+	VMOVUPS Z10, 64(DX)
+	VMOVUPS Z11, 128(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z12, (DX)
+	VMOVUPS Z13, 64(DX)
+	VMOVUPS Z14, 128(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z15, (DX)
+	VMOVUPS Z16, 64(DX)
+	VMOVUPS Z17, 128(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z18, (DX)
+	VMOVUPS Z19, 64(DX)
+	VMOVUPS Z20, 128(DX)
+	ADDQ    R8, DX
+	VMOVUPS Z21, (DX)
+	VMOVUPS Z22, 64(DX)
+	VMOVUPS Z23, 128(DX)
+	VZEROUPPER
+	RET
+
+// func cvtRowBF16AVX512(dst *uint32, src *float32, n int)
+// Requires: AVX, AVX512F
+TEXT ·cvtRowBF16AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), DX
+
+cvtRowBF16AVX512_loop:
+	CMPQ    DX, $0x20
+	JL      cvtRowBF16AVX512_tail
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+
+	// vcvtne2ps2bf16 %zmm0, %zmm1, %zmm2
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0
+	VMOVUPS Z2, (DI)
+	ADDQ    $0x80, SI
+	ADDQ    $0x40, DI
+	SUBQ    $0x20, DX
+	JMP     cvtRowBF16AVX512_loop
+
+cvtRowBF16AVX512_tail:
+	TESTQ DX, DX
+	JZ    cvtRowBF16AVX512_done
+	MOVQ  DX, R8
+	CMPQ  R8, $0x10
+	JLE   cvtRowBF16AVX512_m1_le
+	MOVQ  $0x00000010, R8
+
+cvtRowBF16AVX512_m1_le:
+	TESTQ R8, R8
+	JGE   cvtRowBF16AVX512_m1_ge
+	XORQ  R8, R8
+
+cvtRowBF16AVX512_m1_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K1
+	MOVQ  DX, R8
+	SUBQ  $0x10, R8
+	CMPQ  R8, $0x10
+	JLE   cvtRowBF16AVX512_m2_le
+	MOVQ  $0x00000010, R8
+
+cvtRowBF16AVX512_m2_le:
+	TESTQ R8, R8
+	JGE   cvtRowBF16AVX512_m2_ge
+	XORQ  R8, R8
+
+cvtRowBF16AVX512_m2_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K2
+	MOVQ  DX, R8
+	INCQ  R8
+	SHRQ  $0x01, R8
+	CMPQ  R8, $0x10
+	JLE   cvtRowBF16AVX512_m3_le
+	MOVQ  $0x00000010, R8
+
+cvtRowBF16AVX512_m3_le:
+	TESTQ R8, R8
+	JGE   cvtRowBF16AVX512_m3_ge
+	XORQ  R8, R8
+
+cvtRowBF16AVX512_m3_ge:
+	MOVQ      R8, CX
+	MOVL      $0x00000001, AX
+	SHLQ      CL, AX
+	DECQ      AX
+	KMOVW     AX, K3
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+
+	// vcvtne2ps2bf16 %zmm0, %zmm1, %zmm2
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0
+	VMOVDQU32 Z2, K3, (DI)
+
+cvtRowBF16AVX512_done:
+	VZEROUPPER
+	RET
+
+// func cvtPairsBF16AVX512(dst *uint32, s0 *float32, s1 *float32, valid int, w int)
+// Requires: AVX, AVX512BW, AVX512F
+TEXT ·cvtPairsBF16AVX512(SB), NOSPLIT, $0-40
+	MOVQ      dst+0(FP), DI
+	MOVQ      s0+8(FP), SI
+	MOVQ      s1+16(FP), BX
+	MOVQ      valid+24(FP), DX
+	MOVQ      w+32(FP), R10
+	VMOVDQU16 bf16PairIndex<>+0(SB), Z4
+
+cvtPairsBF16AVX512_loop:
+	TESTQ R10, R10
+	JLE   cvtPairsBF16AVX512_done
+	MOVQ  DX, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsBF16AVX512_m1_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsBF16AVX512_m1_le:
+	TESTQ R8, R8
+	JGE   cvtPairsBF16AVX512_m1_ge
+	XORQ  R8, R8
+
+cvtPairsBF16AVX512_m1_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K1
+	MOVQ  R10, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsBF16AVX512_m3_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsBF16AVX512_m3_le:
+	TESTQ R8, R8
+	JGE   cvtPairsBF16AVX512_m3_ge
+	XORQ  R8, R8
+
+cvtPairsBF16AVX512_m3_ge:
+	MOVQ      R8, CX
+	MOVL      $0x00000001, AX
+	SHLQ      CL, AX
+	DECQ      AX
+	KMOVW     AX, K3
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (BX), K1, Z1
+
+	// vcvtne2ps2bf16 %zmm0, %zmm1, %zmm2
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0
+	VPERMW    Z2, Z4, Z3
+	VMOVDQU32 Z3, K3, (DI)
+	ADDQ      $0x40, SI
+	ADDQ      $0x40, BX
+	ADDQ      $0x40, DI
+	SUBQ      $0x10, DX
+	SUBQ      $0x10, R10
+	JMP       cvtPairsBF16AVX512_loop
+
+cvtPairsBF16AVX512_done:
+	VZEROUPPER
+	RET
+
+DATA bf16PairIndex<>+0(SB)/2, $0x0000
+DATA bf16PairIndex<>+2(SB)/2, $0x0010
+DATA bf16PairIndex<>+4(SB)/2, $0x0001
+DATA bf16PairIndex<>+6(SB)/2, $0x0011
+DATA bf16PairIndex<>+8(SB)/2, $0x0002
+DATA bf16PairIndex<>+10(SB)/2, $0x0012
+DATA bf16PairIndex<>+12(SB)/2, $0x0003
+DATA bf16PairIndex<>+14(SB)/2, $0x0013
+DATA bf16PairIndex<>+16(SB)/2, $0x0004
+DATA bf16PairIndex<>+18(SB)/2, $0x0014
+DATA bf16PairIndex<>+20(SB)/2, $0x0005
+DATA bf16PairIndex<>+22(SB)/2, $0x0015
+DATA bf16PairIndex<>+24(SB)/2, $0x0006
+DATA bf16PairIndex<>+26(SB)/2, $0x0016
+DATA bf16PairIndex<>+28(SB)/2, $0x0007
+DATA bf16PairIndex<>+30(SB)/2, $0x0017
+DATA bf16PairIndex<>+32(SB)/2, $0x0008
+DATA bf16PairIndex<>+34(SB)/2, $0x0018
+DATA bf16PairIndex<>+36(SB)/2, $0x0009
+DATA bf16PairIndex<>+38(SB)/2, $0x0019
+DATA bf16PairIndex<>+40(SB)/2, $0x000a
+DATA bf16PairIndex<>+42(SB)/2, $0x001a
+DATA bf16PairIndex<>+44(SB)/2, $0x000b
+DATA bf16PairIndex<>+46(SB)/2, $0x001b
+DATA bf16PairIndex<>+48(SB)/2, $0x000c
+DATA bf16PairIndex<>+50(SB)/2, $0x001c
+DATA bf16PairIndex<>+52(SB)/2, $0x000d
+DATA bf16PairIndex<>+54(SB)/2, $0x001d
+DATA bf16PairIndex<>+56(SB)/2, $0x000e
+DATA bf16PairIndex<>+58(SB)/2, $0x001e
+DATA bf16PairIndex<>+60(SB)/2, $0x000f
+DATA bf16PairIndex<>+62(SB)/2, $0x001f
+GLOBL bf16PairIndex<>(SB), RODATA|NOPTR, $64
+
+// func cvtPairsPanelBF16AVX512(dst *uint32, src *float32, ld int, kp int, valid int, w int)
+// Requires: AVX, AVX512BW, AVX512F
+TEXT ·cvtPairsPanelBF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), BX
+	SHLQ $0x02, BX
+	MOVQ kp+24(FP), DX
+	MOVQ valid+32(FP), R8
+	SUBQ $0x00, R8
+	CMPQ R8, $0x10
+	JLE  cvtPairsPanelBF16AVX512_l0_le
+	MOVQ $0x00000010, R8
+
+cvtPairsPanelBF16AVX512_l0_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanelBF16AVX512_l0_ge
+	XORQ  R8, R8
+
+cvtPairsPanelBF16AVX512_l0_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K1
+	MOVQ  w+40(FP), R8
+	SUBQ  $0x00, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsPanelBF16AVX512_s0_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsPanelBF16AVX512_s0_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanelBF16AVX512_s0_ge
+	XORQ  R8, R8
+
+cvtPairsPanelBF16AVX512_s0_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K4
+	MOVQ  valid+32(FP), R8
+	SUBQ  $0x10, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsPanelBF16AVX512_l1_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsPanelBF16AVX512_l1_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanelBF16AVX512_l1_ge
+	XORQ  R8, R8
+
+cvtPairsPanelBF16AVX512_l1_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K2
+	MOVQ  w+40(FP), R8
+	SUBQ  $0x10, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsPanelBF16AVX512_s1_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsPanelBF16AVX512_s1_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanelBF16AVX512_s1_ge
+	XORQ  R8, R8
+
+cvtPairsPanelBF16AVX512_s1_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K5
+	MOVQ  valid+32(FP), R8
+	SUBQ  $0x20, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsPanelBF16AVX512_l2_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsPanelBF16AVX512_l2_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanelBF16AVX512_l2_ge
+	XORQ  R8, R8
+
+cvtPairsPanelBF16AVX512_l2_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K3
+	MOVQ  w+40(FP), R8
+	SUBQ  $0x20, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsPanelBF16AVX512_s2_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsPanelBF16AVX512_s2_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanelBF16AVX512_s2_ge
+	XORQ  R8, R8
+
+cvtPairsPanelBF16AVX512_s2_ge:
+	MOVQ      R8, CX
+	MOVL      $0x00000001, AX
+	SHLQ      CL, AX
+	DECQ      AX
+	KMOVW     AX, K6
+	MOVQ      w+40(FP), R10
+	SHLQ      $0x02, R10
+	VMOVDQU16 bf16PairIndex<>+0(SB), Z4
+
+cvtPairsPanelBF16AVX512_loop:
+	TESTQ     DX, DX
+	JLE       cvtPairsPanelBF16AVX512_done
+	LEAQ      (SI)(BX*1), R11
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (R11), K1, Z1
+
+	// vcvtne2ps2bf16 %zmm0, %zmm1, %zmm2
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0
+	VPERMW    Z2, Z4, Z3
+	VMOVDQU32 Z3, K4, (DI)
+	VMOVUPS.Z 64(SI), K2, Z0
+	VMOVUPS.Z 64(R11), K2, Z1
+
+	// vcvtne2ps2bf16 %zmm0, %zmm1, %zmm2
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0
+	VPERMW    Z2, Z4, Z3
+	VMOVDQU32 Z3, K5, 64(DI)
+	VMOVUPS.Z 128(SI), K3, Z0
+	VMOVUPS.Z 128(R11), K3, Z1
+
+	// vcvtne2ps2bf16 %zmm0, %zmm1, %zmm2
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0
+	VPERMW    Z2, Z4, Z3
+	VMOVDQU32 Z3, K6, 128(DI)
+	LEAQ      (R11)(BX*1), SI
+	ADDQ      R10, DI
+	DECQ      DX
+	JMP       cvtPairsPanelBF16AVX512_loop
+
+cvtPairsPanelBF16AVX512_done:
+	VZEROUPPER
+	RET
+
+// func dotBF16x4AVX512(a0 *uint32, a1 *uint32, a2 *uint32, a3 *uint32, b *float32, n int, out *[4]float32)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·dotBF16x4AVX512(SB), NOSPLIT, $0-56
+	MOVQ   a0+0(FP), DI
+	MOVQ   a1+8(FP), SI
+	MOVQ   a2+16(FP), DX
+	MOVQ   a3+24(FP), BX
+	MOVQ   b+32(FP), R8
+	MOVQ   n+40(FP), R9
+	MOVQ   out+48(FP), R10
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+dotBF16x4AVX512_loop:
+	CMPQ    R9, $0x20
+	JL      dotBF16x4AVX512_done
+	VMOVUPS (R8), Z5
+	VMOVUPS 64(R8), Z6
+
+	// vcvtne2ps2bf16 %zmm5, %zmm6, %zmm4
+	BYTE $0x62; BYTE $0xf2; BYTE $0x4f; BYTE $0x48; BYTE $0x72; BYTE $0xe5
+	VMOVUPS (DI), Z7
+
+	// vdpbf16ps %zmm7, %zmm4, %zmm0
+	BYTE $0x62; BYTE $0xf2; BYTE $0x5e; BYTE $0x48; BYTE $0x52; BYTE $0xc7
+	ADDQ    $0x40, DI
+	VMOVUPS (SI), Z8
+
+	// vdpbf16ps %zmm8, %zmm4, %zmm1
+	BYTE $0x62; BYTE $0xd2; BYTE $0x5e; BYTE $0x48; BYTE $0x52; BYTE $0xc8
+	ADDQ    $0x40, SI
+	VMOVUPS (DX), Z9
+
+	// vdpbf16ps %zmm9, %zmm4, %zmm2
+	BYTE $0x62; BYTE $0xd2; BYTE $0x5e; BYTE $0x48; BYTE $0x52; BYTE $0xd1
+	ADDQ    $0x40, DX
+	VMOVUPS (BX), Z10
+
+	// vdpbf16ps %zmm10, %zmm4, %zmm3
+	BYTE $0x62; BYTE $0xd2; BYTE $0x5e; BYTE $0x48; BYTE $0x52; BYTE $0xda
+	ADDQ $0x40, BX
+	ADDQ $0x80, R8
+	SUBQ $0x20, R9
+	JMP  dotBF16x4AVX512_loop
+
+dotBF16x4AVX512_done:
+	VEXTRACTF64X4 $0x01, Z0, Y11
+	VADDPS        Y11, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X11
+	VADDPS        X11, X0, X0
+	VHADDPS       X0, X0, X0
+	VHADDPS       X0, X0, X0
+	VMOVSS        X0, (R10)
+	VEXTRACTF64X4 $0x01, Z1, Y11
+	VADDPS        Y11, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X11
+	VADDPS        X11, X1, X1
+	VHADDPS       X1, X1, X1
+	VHADDPS       X1, X1, X1
+	VMOVSS        X1, 4(R10)
+	VEXTRACTF64X4 $0x01, Z2, Y11
+	VADDPS        Y11, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X11
+	VADDPS        X11, X2, X2
+	VHADDPS       X2, X2, X2
+	VHADDPS       X2, X2, X2
+	VMOVSS        X2, 8(R10)
+	VEXTRACTF64X4 $0x01, Z3, Y11
+	VADDPS        Y11, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X11
+	VADDPS        X11, X3, X3
+	VHADDPS       X3, X3, X3
+	VHADDPS       X3, X3, X3
+	VMOVSS        X3, 12(R10)
+	VZEROUPPER
+	RET
+
+// func bf16PeakAVX512(n int)
+// Requires: AVX, AVX512DQ
+TEXT ·bf16PeakAVX512(SB), NOSPLIT, $0-8
+	MOVQ   n+0(FP), CX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	VXORPS Z16, Z16, Z16
+	VXORPS Z17, Z17, Z17
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
+	VXORPS Z20, Z20, Z20
+	VXORPS Z21, Z21, Z21
+	VXORPS Z22, Z22, Z22
+	VXORPS Z23, Z23, Z23
+	VXORPS Z30, Z30, Z30
+	VXORPS Z31, Z31, Z31
+
+bf16PeakAVX512_loop:
+	TESTQ CX, CX
+	JZ    bf16PeakAVX512_done
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm0
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm1
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xce
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm2
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xd6
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm3
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xde
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm4
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm5
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xee
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm6
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xf6
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm7
+	BYTE $0x62; BYTE $0x92; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xfe
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm8
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm9
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xce
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm10
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xd6
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm11
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xde
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm12
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm13
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xee
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm14
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xf6
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm15
+	BYTE $0x62; BYTE $0x12; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xfe
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm16
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xc6
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm17
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xce
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm18
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xd6
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm19
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xde
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm20
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xe6
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm21
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xee
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm22
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xf6
+
+	// vdpbf16ps %zmm30, %zmm31, %zmm23
+	BYTE $0x62; BYTE $0x82; BYTE $0x06; BYTE $0x40; BYTE $0x52; BYTE $0xfe
+	DECQ CX
+	JMP  bf16PeakAVX512_loop
+
+bf16PeakAVX512_done:
+	VZEROUPPER
+	RET

@@ -344,3 +344,41 @@ func fmaPeakAVX2(n int)
 
 // fmaPeakAVX512 runs n iterations of 24 independent AVX512 FMA chains (peak benchmark).
 func fmaPeakAVX512(n int)
+
+// gemmPackedBF16x12x32 computes a 12x32 fp32 tile of C = alpha*A*B + beta*C from bf16-pair panels (VDPBF16PS); see gemm_bf16.go.
+//
+//go:noescape
+func gemmPackedBF16x12x32(kp int, a *uint32, b *uint32, c *float32, ldc int, alpha float32, beta float32)
+
+// gemmPackedBF16x14x32 computes a 14x32 fp32 tile of C = alpha*A*B + beta*C from bf16-pair panels (VDPBF16PS); see gemm_bf16.go.
+//
+//go:noescape
+func gemmPackedBF16x14x32(kp int, a *uint32, b *uint32, c *float32, ldc int, alpha float32, beta float32)
+
+// gemmPackedBF16x8x48 computes a 8x48 fp32 tile of C = alpha*A*B + beta*C from bf16-pair panels (VDPBF16PS); see gemm_bf16.go.
+//
+//go:noescape
+func gemmPackedBF16x8x48(kp int, a *uint32, b *uint32, c *float32, ldc int, alpha float32, beta float32)
+
+// cvtRowBF16AVX512 converts n floats to bf16 (round to nearest even) as ceil(n/2) words, the last bf16 zero for odd n.
+//
+//go:noescape
+func cvtRowBF16AVX512(dst *uint32, src *float32, n int)
+
+// cvtPairsBF16AVX512 sets dst[j] to the bf16 pair (s0[j], s1[j]) for j < valid and 0 up to w.
+//
+//go:noescape
+func cvtPairsBF16AVX512(dst *uint32, s0 *float32, s1 *float32, valid int, w int)
+
+// cvtPairsPanelBF16AVX512 converts kp pairs of rows (stride ld) into a panel of w <= 48 words per pair, zero past valid.
+//
+//go:noescape
+func cvtPairsPanelBF16AVX512(dst *uint32, src *float32, ld int, kp int, valid int, w int)
+
+// dotBF16x4AVX512 sets out[r] to the bf16 dot product of row r of A (words) with b (floats, rounded as read) over n = 32·j floats.
+//
+//go:noescape
+func dotBF16x4AVX512(a0 *uint32, a1 *uint32, a2 *uint32, a3 *uint32, b *float32, n int, out *[4]float32)
+
+// bf16PeakAVX512 runs n iterations of 24 independent VDPBF16PS chains (peak benchmark).
+func bf16PeakAVX512(n int)

@@ -18,6 +18,22 @@ func PeakGFLOPS(threads int, d time.Duration) float64 {
 // of the process (the latter is robust to other processes sharing the cores).
 func measurePeak(threads int, d time.Duration) (wall, cpu float64) {
 	fn, flopsPerIter := fmaPeakFunc(Level())
+	return measureLoop(fn, flopsPerIter, threads, d)
+}
+
+// BF16PeakGFLOPS measures the bf16 dot-product throughput (VDPBF16PS, fp32
+// accumulation; a product and a sum count two flops) on threads threads for
+// about d; 0 without the avx512bf16 instructions. The bf16 GEMM benchmarks
+// report against it.
+func BF16PeakGFLOPS(threads int, d time.Duration) float64 {
+	fn, flopsPerIter := bf16PeakFunc()
+	wall, _ := measureLoop(fn, flopsPerIter, threads, d)
+	return wall
+}
+
+// measureLoop runs fn (a peak loop of flopsPerIter flops per iteration) on
+// threads threads for about d.
+func measureLoop(fn func(n int), flopsPerIter, threads int, d time.Duration) (wall, cpu float64) {
 	if fn == nil || threads < 1 {
 		return 0, 0
 	}

@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/distilgo/distilgo/distilbert"
@@ -39,12 +40,17 @@ type Result struct {
 	Kernels      string  `json:"kernels"`
 	StepMS       float64 `json:"step_ms"`      // median
 	TokensPerSec float64 `json:"tokens_per_s"` // at the median
-	GFLOPs       float64 `json:"gflop_per_s"`  // FLOPs the step needs / median time
-	P50MS        float64 `json:"p50_ms,omitempty"`
-	P95MS        float64 `json:"p95_ms,omitempty"`
-	PeakRSSMiB   float64 `json:"peak_rss_mib"`
-	Loss         float64 `json:"loss"`
-	Steps        int     `json:"steps"`
+	// TokensPerCPUSec is tokens per second of the process's CPU time (median
+	// step): on a machine shared with other processes it discounts the time
+	// slices they took (not the caches and memory bandwidth they use).
+	TokensPerCPUSec float64 `json:"tokens_per_cpu_s"`
+	GFLOPs          float64 `json:"gflop_per_s"` // FLOPs the step needs / median time
+	P50MS           float64 `json:"p50_ms,omitempty"`
+	P95MS           float64 `json:"p95_ms,omitempty"`
+	PeakRSSMiB      float64 `json:"peak_rss_mib"`
+	Loss            float64 `json:"loss"`
+	Steps           int     `json:"steps"`
+	Precision       string  `json:"precision"`
 }
 
 func main() {
@@ -55,7 +61,12 @@ func main() {
 	repeat := flag.Int("repeat", 50, "fill-mask calls (after 3 warm-ups)")
 	threads := flag.Int("threads", runtime.GOMAXPROCS(0), "compute threads")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
+	precision := flag.String("precision", "fp32", "matmul precision: fp32 | bf16 (distilbert.ForMaskedLM.Precision)")
 	flag.Parse()
+	prec, err := tensor.ParsePrecision(*precision)
+	if err != nil {
+		fail(fmt.Errorf("--precision: %w", err))
+	}
 	kernels.SetThreads(*threads)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -73,17 +84,18 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	res := Result{Engine: "distilgo", Mode: *mode, Batch: *batch, SeqLen: *seq, Threads: *threads, Kernels: kernels.Level(), Steps: *steps}
+	m.Precision = prec
+	res := Result{Engine: "distilgo", Mode: *mode, Batch: *batch, SeqLen: *seq, Threads: *threads, Kernels: kernels.Level(), Steps: *steps, Precision: prec.String()}
 	r := rand.New(rand.NewPCG(7, 7))
 	in, labels := randomBatch(r, cfg, *batch, *seq)
-	var times []float64
+	var times, cpuTimes []float64
 	switch *mode {
 	case "train":
 		m.Train(true)
 		mom, vel := make([]float32, m.Params.Len()), make([]float32, m.Params.Len())
 		tp := tensor.NewTape()
 		for s := 0; s <= *steps; s++ {
-			t0 := time.Now()
+			t0, c0 := time.Now(), cpuSeconds()
 			tp.Reset()
 			tp.Seed(uint64(s))
 			m.Params.ZeroGrad()
@@ -96,6 +108,7 @@ func main() {
 			kernels.AdamW(m.Params.Data, m.Params.Grad, mom, vel, kernels.AdamWParams{LR: 2e-5, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01, Step: s + 1})
 			if s > 0 {
 				times = append(times, time.Since(t0).Seconds())
+				cpuTimes = append(cpuTimes, cpuSeconds()-c0)
 			}
 			res.Loss = float64(loss.Item())
 		}
@@ -104,7 +117,7 @@ func main() {
 		m.Train(false)
 		tp := tensor.NewNoGradTape()
 		for s := 0; s <= *steps; s++ {
-			t0 := time.Now()
+			t0, c0 := time.Now(), cpuSeconds()
 			tp.Reset()
 			loss, _, err := m.Loss(tp, in, labels)
 			if err != nil {
@@ -112,6 +125,7 @@ func main() {
 			}
 			if s > 0 {
 				times = append(times, time.Since(t0).Seconds())
+				cpuTimes = append(cpuTimes, cpuSeconds()-c0)
 			}
 			res.Loss = float64(loss.Item())
 		}
@@ -123,13 +137,14 @@ func main() {
 		m.Train(false)
 		tp := tensor.NewNoGradTape()
 		for s := 0; s < *repeat+3; s++ {
-			t0 := time.Now()
+			t0, c0 := time.Now(), cpuSeconds()
 			tp.Reset()
 			if _, err := m.LogitsAt(tp, fin, []int32{5}); err != nil {
 				fail(err)
 			}
 			if s >= 3 {
 				times = append(times, time.Since(t0).Seconds())
+				cpuTimes = append(cpuTimes, cpuSeconds()-c0)
 			}
 		}
 		res.Batch, res.SeqLen, res.Steps = 1, len(ids), *repeat
@@ -141,6 +156,7 @@ func main() {
 	med := quantile(times, 0.5)
 	res.StepMS = 1000 * med
 	res.TokensPerSec = float64(res.Batch*res.SeqLen) / med
+	res.TokensPerCPUSec = float64(res.Batch*res.SeqLen) / quantile(cpuTimes, 0.5)
 	res.GFLOPs /= med
 	res.PeakRSSMiB = peakRSSMiB()
 	json.NewEncoder(os.Stdout).Encode(res)
@@ -194,6 +210,15 @@ func quantile(xs []float64, q float64) float64 {
 	sort.Float64s(s)
 	i := int(math.Ceil(q*float64(len(s)))) - 1
 	return s[max(0, min(i, len(s)-1))]
+}
+
+// cpuSeconds is the user+system CPU time of the process so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // peakRSSMiB reads VmHWM (peak resident set) from /proc/self/status.

@@ -6,7 +6,15 @@ vocabulary logits as transformers does), on Debian's python3-torch.
     /usr/bin/python3 bench/e2e/torch_bench.py --mode train --batch 64 --steps 3 --threads 2
 
 Prints one JSON object with the fields of main.go's Result.
+
+--precision bf16 runs the steps under torch.autocast("cpu", dtype=torch.bfloat16)
+(matmuls in bf16, fp32 weights, gradients and optimizer). Debian's torch 1.13
+runs LayerNorm on bf16 input in bf16 under CPU autocast and then fails to mix
+it with the fp32 residual, so LayerNorm's input is cast to fp32 there, which
+is also what distilgo's bf16 mode computes (layer norm in fp32).
 """
+
+import contextlib
 
 import argparse
 import json
@@ -36,7 +44,13 @@ def main():
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--repeat", type=int, default=50)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"])
     a = ap.parse_args()
+    autocast = contextlib.nullcontext
+    if a.precision == "bf16":
+        ln_forward = torch.nn.LayerNorm.forward
+        torch.nn.LayerNorm.forward = lambda self, x: ln_forward(self, x.float())
+        autocast = lambda: torch.autocast("cpu", dtype=torch.bfloat16)  # noqa: E731
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     cfg = ref.Config()
@@ -60,7 +74,7 @@ def main():
     mask = torch.ones_like(ids)
     times, loss = [], float("nan")
     res = {"engine": "pytorch-" + torch.__version__, "mode": a.mode, "batch": B, "seq_len": T,
-           "threads": a.threads, "kernels": "torch", "steps": a.steps}
+           "threads": a.threads, "kernels": "torch", "steps": a.steps, "precision": a.precision}
     if a.mode == "train":
         model.train()
         decay = set(ref.decay_parameter_names(model))
@@ -71,7 +85,8 @@ def main():
         for s in range(a.steps + 1):
             t0 = time.perf_counter()
             opt.zero_grad()
-            l, _ = model(ids, mask, labels)
+            with autocast():
+                l, _ = model(ids, mask, labels)
             l.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -81,7 +96,7 @@ def main():
         fl = flops_train(cfg, B, T, int(sel.sum()))
     elif a.mode == "eval":
         model.eval()
-        with torch.no_grad():
+        with torch.no_grad(), autocast():
             for s in range(a.steps + 1):
                 t0 = time.perf_counter()
                 l, _ = model(ids, mask, labels)
@@ -92,7 +107,7 @@ def main():
     elif a.mode == "fillmask":
         model.eval()
         x = torch.tensor([[101, 2023, 2003, 1037, 2307, 103, 1012, 102]])
-        with torch.no_grad():
+        with torch.no_grad(), autocast():
             for s in range(a.repeat + 3):
                 t0 = time.perf_counter()
                 _, logits = model(x)

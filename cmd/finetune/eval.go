@@ -11,6 +11,7 @@ import (
 
 	"github.com/distilgo/distilgo/dataset"
 	"github.com/distilgo/distilgo/distilbert"
+	"github.com/distilgo/distilgo/tensor"
 	"github.com/distilgo/distilgo/trainer"
 )
 
@@ -27,6 +28,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var d dataFlags
 	model := fs.String("model", "distilbert-finetuned-imdb", "model to evaluate: a directory in the Hugging Face layout (a run's output or one of its checkpoint-N folders), a Hub id, random or random:CONFIG")
 	masked := fs.String("masked", "", "pre-masked JSON Lines file (input_ids, attention_mask, labels per line) to evaluate on")
+	precision := fs.String("precision", "fp32", "matmul precision: fp32, or bf16 (bf16 operands, float32 accumulation, as PyTorch's autocast)")
 	d.register(fs, "")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: finetune eval --model DIR
@@ -58,11 +60,17 @@ Flags:
 	if err := d.check(); err != nil {
 		return err
 	}
+	if _, err := tensor.ParsePrecision(*precision); err != nil {
+		return fmt.Errorf("--precision: %w", err)
+	}
 	setThreads(d.threads)
 	p := trainer.NewProgress(stderr)
 	logf := func(format string, args ...any) { p.Printf(format, args...) }
 	m, modelDir, err := loadModel(ctx, *model, d.seed, logf)
 	if err != nil {
+		return err
+	}
+	if err := setPrecision(m, "--precision", *precision, logf); err != nil {
 		return err
 	}
 	var batches []dataset.Batch

@@ -88,6 +88,7 @@ type trainFlags struct {
 	set  map[string]bool
 	push pushFlags
 	ddp  bool
+	bf16 bool // precision.go
 }
 
 func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {
@@ -127,6 +128,7 @@ func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {
 	fs.BoolVar(&f.helpHF, "help-hf", false, "list the run_mlm.py / TrainingArguments names these flags also answer to, and what happens to the others")
 	f.push.register(fs)
 	registerDDP(fs, &f.ddp)
+	fs.BoolVar(&f.bf16, "bf16", false, "mixed precision as PyTorch's autocast: matmuls in bf16 with float32 accumulation, everything else (weights, gradients, optimizer, softmax, layer norm, loss) in float32; emulated on CPUs without bf16 dot products")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: finetune [flags]
        finetune ARGS.json

@@ -69,6 +69,7 @@ var trainAliases = []alias{
 	{"hub_strategy", "hub-strategy", nil, "end, every_save, checkpoint"},
 	{"hub_private_repo", "hub-private", nil, ""},
 	{"hub_token", "hub-token", nil, "default: $HF_TOKEN or $HF_HOME/token"},
+	{"bf16", "bf16", nil, "emulated (slow, same numerics) where the CPU lacks AVX512-BF16"},
 }
 
 // evalAliases are the eval command's own: --batch-size was its name for
@@ -164,9 +165,6 @@ var foreignFlags = []foreign{
 	{"include_num_input_tokens_seen", true, nil, false, "checkpoints count the tokens seen"},
 	{"remove_unused_columns", true, nil, false, "only the model's inputs are kept"},
 	{"auto_find_batch_size", true, isFalse, true, "the batch size is --per_device_train_batch_size"},
-	// Not in this build yet: the lead replaces these with aliases when the
-	// flags exist.
-	{"bf16", true, isFalse, true, "this build trains in float32 only"},
 }
 
 // datasetName accepts the one Hub dataset finetune knows.

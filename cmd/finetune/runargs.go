@@ -143,6 +143,10 @@ func trainingArgs(f *trainFlags, now time.Time) map[string]any {
 	if a.ResumeFrom != "" {
 		resume = a.ResumeFrom
 	}
+	hubModelID := null
+	if f.push.modelID != "" {
+		hubModelID = f.push.modelID
+	}
 	host, _ := os.Hostname()
 	sched := a.LRScheduler
 	if sched == "" {
@@ -187,7 +191,7 @@ func trainingArgs(f *trainFlags, now time.Time) map[string]any {
 		"auto_find_batch_size":          false,
 		"average_tokens_across_devices": false,
 		"batch_eval_metrics":            false,
-		"bf16":                          false,
+		"bf16":                          f.bf16,
 		"bf16_full_eval":                false,
 		"data_seed":                     null,
 		"dataloader_drop_last":          false,
@@ -227,9 +231,9 @@ func trainingArgs(f *trainFlags, now time.Time) map[string]any {
 		"group_by_length":                         false,
 		"half_precision_backend":                  "auto",
 		"hub_always_push":                         false,
-		"hub_model_id":                            null,
-		"hub_private_repo":                        null,
-		"hub_strategy":                            "every_save",
+		"hub_model_id":                            hubModelID,
+		"hub_private_repo":                        f.push.private,
+		"hub_strategy":                            f.push.strategy,
 		"hub_token":                               "<HUB_TOKEN>",
 		"ignore_data_skip":                        false,
 		"include_for_metrics":                     []any{},
@@ -261,7 +265,7 @@ func trainingArgs(f *trainFlags, now time.Time) map[string]any {
 		"per_gpu_eval_batch_size":                 null,
 		"per_gpu_train_batch_size":                null,
 		"prediction_loss_only":                    false,
-		"push_to_hub":                             false,
+		"push_to_hub":                             f.push.enabled,
 		"push_to_hub_model_id":                    null,
 		"push_to_hub_organization":                null,
 		"push_to_hub_token":                       "<PUSH_TO_HUB_TOKEN>",

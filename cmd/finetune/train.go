@@ -75,6 +75,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if err != nil {
 		return err
 	}
+	if err := setPrecision(m, "--bf16", precisionOf(f.bf16), logf); err != nil {
+		return err
+	}
 	tok, tokSrc, err := loadTokenizer(ctx, modelDir, f.vocab, logf)
 	if err != nil {
 		return err

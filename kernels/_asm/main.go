@@ -42,6 +42,8 @@ func main() {
 	fmaPeak("fmaPeakAVX2", avx2, 12)
 	fmaPeak("fmaPeakAVX512", avx512, 24)
 
+	bf16Funcs()
+
 	Generate()
 }
 

@@ -41,6 +41,9 @@ var cases = []gemmCase{
 	{"TN", true, false, 8192, 768, 768, 1}, {"TN", true, false, 8192, 3072, 768, 1}, {"TN", true, false, 8192, 768, 3072, 1},
 	{"TN-dW", true, false, 768, 768, 8192, 1}, {"TN-dW", true, false, 3072, 768, 8192, 1}, {"TN-dW", true, false, 768, 3072, 8192, 1},
 	{"QKt-NT", false, true, 128, 128, 64, 768}, {"PV-NN", false, false, 128, 64, 128, 768}, {"PtdO-TN", true, false, 128, 64, 128, 768},
+	// The MLM vocabulary projection over 160 masked tokens (a batch of 8
+	// sequences): logits x·Wᵀ, dx = dlogits·W, dW = dlogitsᵀ·x.
+	{"vocab-NT", false, true, 160, 30522, 768, 1}, {"vocab-NN", false, false, 160, 768, 30522, 1}, {"vocab-TN", true, false, 30522, 768, 160, 1},
 }
 
 func main() {
@@ -54,7 +57,7 @@ func main() {
 
 	levels := kernels.Levels()
 	if len(levels) > 1 {
-		levels = levels[:len(levels)-1] // generic is far too slow at these sizes
+		levels = levels[:len(levels)-1] // the assembly levels; -levels generic adds the pure-Go one
 	}
 	if *levelsFlag != "" {
 		levels = strings.Split(*levelsFlag, ",")
@@ -88,18 +91,19 @@ func main() {
 			}
 			a, b, cc, lda, ldb := operands(c)
 			flops := 2 * float64(c.m) * float64(c.n) * float64(c.k) * float64(c.batch)
+			// Every implementation of the case runs interleaved, rep by
+			// rep, so that load from other processes hits all alike.
+			var runs []run
 			for _, impl := range impls {
 				switch impl {
 				case "distilgo":
 					for _, l := range levels {
-						kernels.Use(l)
-						g := measure(*reps, *minTime, flops, func() {
+						runs = append(runs, run{impl: "distilgo", level: l, peak: peaks[l], f: func() {
+							kernels.Use(l)
 							kernels.SgemmBatched(c.transA, c.transB, c.m, c.n, c.k, 1, a, lda, c.m*c.k, b, ldb, c.k*c.n, 0, cc, c.n, c.m*c.n, c.batch)
-						})
-						report("distilgo", l, c, th, g, peaks[l])
+						}})
 					}
 				case "gonum":
-					kernels.Use(best)
 					impl := gonum.Implementation{}
 					ta, tb := blas.NoTrans, blas.NoTrans
 					if c.transA {
@@ -108,19 +112,29 @@ func main() {
 					if c.transB {
 						tb = blas.Trans
 					}
-					g := measure(*reps, *minTime, flops, func() {
+					runs = append(runs, run{impl: "gonum", level: "go", peak: peaks[best], f: func() {
+						kernels.Use(best)
 						for i := 0; i < c.batch; i++ {
 							impl.Sgemm(ta, tb, c.m, c.n, c.k, 1, a[i*c.m*c.k:], lda, b[i*c.k*c.n:], ldb, 0, cc[i*c.m*c.n:], c.n)
 						}
-					})
-					report("gonum", "go", c, th, g, peaks[best])
+					}})
 				default:
 					fmt.Fprintf(os.Stderr, "unknown impl %q\n", impl)
 					os.Exit(2)
 				}
 			}
+			for i, g := range measure(*reps, *minTime, flops, runs) {
+				report(runs[i].impl, runs[i].level, c, th, g, runs[i].peak)
+			}
 		}
 	}
+}
+
+// run is one implementation of a case.
+type run struct {
+	impl, level string
+	peak        float64
+	f           func()
 }
 
 func operands(c gemmCase) (a, b, cc []float32, lda, ldb int) {
@@ -144,22 +158,31 @@ func operands(c gemmCase) (a, b, cc []float32, lda, ldb int) {
 	return a, b, cc, lda, ldb
 }
 
-// measure returns the median GFLOP/s over reps timed runs (each repeating f
-// until minTime/reps has passed), after one warm-up run.
-func measure(reps int, minTime time.Duration, flops float64, f func()) float64 {
-	f()
-	var rates []float64
-	for range reps {
-		n := 0
-		t0 := time.Now()
-		for n == 0 || time.Since(t0) < minTime/time.Duration(reps) {
-			f()
-			n++
-		}
-		rates = append(rates, flops*float64(n)/time.Since(t0).Seconds()/1e9)
+// measure returns each run's median GFLOP/s over reps timed repetitions
+// (each repeating f until minTime/reps has passed), after one warm-up call
+// each; the runs alternate within every repetition.
+func measure(reps int, minTime time.Duration, flops float64, runs []run) []float64 {
+	rates := make([][]float64, len(runs))
+	for _, r := range runs {
+		r.f()
 	}
-	slices.Sort(rates)
-	return rates[len(rates)/2]
+	for range reps {
+		for i, r := range runs {
+			n := 0
+			t0 := time.Now()
+			for n == 0 || time.Since(t0) < minTime/time.Duration(reps) {
+				r.f()
+				n++
+			}
+			rates[i] = append(rates[i], flops*float64(n)/time.Since(t0).Seconds()/1e9)
+		}
+	}
+	med := make([]float64, len(runs))
+	for i, rs := range rates {
+		slices.Sort(rs)
+		med[i] = rs[len(rs)/2]
+	}
+	return med
 }
 
 func report(impl, level string, c gemmCase, threads int, g, peak float64) {

@@ -40,7 +40,7 @@ type gemmConfig struct {
 	mr, nr     int // micro-tile
 	kc, mc, nc int // cache blocks: kc deep, mc rows of A, nc columns of B
 	kernel     gemmKernelFunc
-	packed     gemmPackedFunc
+	packed     gemmPackedFunc // nil kernel: small products are packed too
 	// packers are the level's panel packers (nil: Go loops); see
 	// _asm/pack.go.
 	packers *gemmPackers
@@ -184,7 +184,7 @@ func (g *gemmConfig) gemm(w *gemmWork, transA, transB bool, m, n, k int, alpha f
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	if k <= g.kc && m <= g.mc && n <= g.nc {
+	if k <= g.kc && m <= g.mc && n <= g.nc && g.kernel != nil {
 		g.gemmSmall(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}

@@ -17,6 +17,7 @@ const (
 	LevelGeneric = "generic"
 	LevelAVX2    = "avx2"
 	LevelAVX512  = "avx512"
+	LevelNEON    = "neon" // arm64: Advanced SIMD (impl_arm64.go)
 )
 
 // EnvLevel is the environment variable that forces an implementation level.
@@ -82,10 +83,10 @@ func Use(level string) error {
 		}
 	}
 	switch level {
-	case LevelGeneric, LevelAVX2, LevelAVX512:
+	case LevelGeneric, LevelAVX2, LevelAVX512, LevelNEON:
 		return fmt.Errorf("kernels level %q not supported by this CPU or build (supported: %s)", level, strings.Join(Levels(), ", "))
 	}
-	return fmt.Errorf("unknown kernels level %q (want one of %s, %s, %s)", level, LevelAVX512, LevelAVX2, LevelGeneric)
+	return fmt.Errorf("unknown kernels level %q (want one of %s, %s, %s, %s)", level, LevelAVX512, LevelAVX2, LevelNEON, LevelGeneric)
 }
 
 // useGenericSlots installs the pure-Go implementation of every kernel.

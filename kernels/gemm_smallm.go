@@ -86,41 +86,50 @@ func sgemmSmallMNTGo(m, n, k int, alpha float32, a []float32, lda int, b []float
 }
 
 // dotGo returns x·y (len(y) ≥ len(x)) summed in four interleaved partial
-// sums, which hide the latency of the additions.
+// sums, which hide the latency of the additions. Like the GEMM kernels it
+// walks by offsets (no per-step slice updates, no bounds checks).
 func dotGo(x, y []float32) float32 {
-	y = y[:len(x)]
+	n := len(x)
+	y = y[:n]
 	var s0, s1, s2, s3 float32
-	for len(x) >= 4 && len(y) >= 4 {
-		s0 += x[0] * y[0]
-		s1 += x[1] * y[1]
-		s2 += x[2] * y[2]
-		s3 += x[3] * y[3]
-		x, y = x[4:], y[4:]
+	i := 0
+	if n >= 4 {
+		px, py := &x[0], &y[0]
+		for ; i+4 <= n; i += 4 {
+			s0 += *ptrAt(px, i) * *ptrAt(py, i)
+			s1 += *ptrAt(px, i+1) * *ptrAt(py, i+1)
+			s2 += *ptrAt(px, i+2) * *ptrAt(py, i+2)
+			s3 += *ptrAt(px, i+3) * *ptrAt(py, i+3)
+		}
 	}
-	for i, v := range x {
-		s0 += v * y[i]
+	for ; i < n; i++ {
+		s0 += x[i] * y[i]
 	}
 	return (s0 + s1) + (s2 + s3)
 }
 
-// dot2Go returns x0·y and x1·y (equal lengths) in one pass over y, each in
-// three interleaved partial sums.
+// dot2Go returns x0·y and x1·y (len(x1), len(y) ≥ len(x0)) in one pass
+// over y, each in three interleaved partial sums.
 func dot2Go(x0, x1, y []float32) (float32, float32) {
-	x1, y = x1[:len(x0)], y[:len(x0)]
+	n := len(x0)
+	x1, y = x1[:n], y[:n]
 	var s00, s01, s02, s10, s11, s12 float32
-	for len(x0) >= 3 && len(x1) >= 3 && len(y) >= 3 {
-		y0, y1, y2 := y[0], y[1], y[2]
-		s00 += x0[0] * y0
-		s01 += x0[1] * y1
-		s02 += x0[2] * y2
-		s10 += x1[0] * y0
-		s11 += x1[1] * y1
-		s12 += x1[2] * y2
-		x0, x1, y = x0[3:], x1[3:], y[3:]
+	i := 0
+	if n >= 3 {
+		p0, p1, py := &x0[0], &x1[0], &y[0]
+		for ; i+3 <= n; i += 3 {
+			y0, y1, y2 := *ptrAt(py, i), *ptrAt(py, i+1), *ptrAt(py, i+2)
+			s00 += *ptrAt(p0, i) * y0
+			s01 += *ptrAt(p0, i+1) * y1
+			s02 += *ptrAt(p0, i+2) * y2
+			s10 += *ptrAt(p1, i) * y0
+			s11 += *ptrAt(p1, i+1) * y1
+			s12 += *ptrAt(p1, i+2) * y2
+		}
 	}
-	for i, v := range y {
-		s00 += x0[i] * v
-		s10 += x1[i] * v
+	for ; i < n; i++ {
+		s00 += x0[i] * y[i]
+		s10 += x1[i] * y[i]
 	}
 	return (s00 + s01) + s02, (s10 + s11) + s12
 }

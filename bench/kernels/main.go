@@ -2,8 +2,12 @@
 // implementation level) and of gonum's pure-Go Sgemm at DistilBERT's
 // training shapes, printing one tab-separated line per measurement:
 //
-//	impl  level  case  M  N  K  batch  threads  GFLOP/s  peak-GFLOP/s  %peak
+//	impl  level  case  M  N  K  batch  threads  GFLOP/s  peak-GFLOP/s  %peak  GFLOP/cpu-s
 //
+// GFLOP/cpu-s divides by the CPU time of the process instead of the wall
+// time: on a machine shared with other jobs it stays close to what the
+// code does on the cores it gets (per thread, it is GFLOP/s divided by the
+// threads that ran).
 // where peak is the FMA peak that kernels.PeakGFLOPS measures for the level
 // on the same number of threads (for gonum, the best level's peak). The
 // OpenBLAS figures come from numpy_gemm.py in the same format; compare.sh
@@ -21,6 +25,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/distilgo/distilgo/kernels"
@@ -53,6 +58,7 @@ func main() {
 	reps := flag.Int("reps", 5, "timed repetitions per case (the median is reported)")
 	minTime := flag.Duration("mintime", 300*time.Millisecond, "minimum time per case")
 	only := flag.String("cases", "", "comma-separated case names to run (default all)")
+	warmup := flag.Bool("warmup", true, "run each implementation once before timing")
 	flag.Parse()
 
 	levels := kernels.Levels()
@@ -73,7 +79,7 @@ func main() {
 	}
 	impls := strings.Split(*implFlag, ",")
 	best := kernels.Level()
-	fmt.Println("# impl\tlevel\tcase\tM\tN\tK\tbatch\tthreads\tGFLOP/s\tpeak\tpct-of-peak")
+	fmt.Println("# impl\tlevel\tcase\tM\tN\tK\tbatch\tthreads\tGFLOP/s\tpeak\tpct-of-peak\tGFLOP/cpu-s")
 	for _, th := range threads {
 		runtime.GOMAXPROCS(max(th, 1)) // gonum's Sgemm uses GOMAXPROCS goroutines
 		kernels.SetThreads(th)
@@ -123,8 +129,9 @@ func main() {
 					os.Exit(2)
 				}
 			}
-			for i, g := range measure(*reps, *minTime, flops, runs) {
-				report(runs[i].impl, runs[i].level, c, th, g, runs[i].peak)
+			wall, cpu := measure(*reps, *minTime, *warmup, flops, runs)
+			for i := range runs {
+				report(runs[i].impl, runs[i].level, c, th, wall[i], runs[i].peak, cpu[i])
 			}
 		}
 	}
@@ -158,37 +165,59 @@ func operands(c gemmCase) (a, b, cc []float32, lda, ldb int) {
 	return a, b, cc, lda, ldb
 }
 
-// measure returns each run's median GFLOP/s over reps timed repetitions
-// (each repeating f until minTime/reps has passed), after one warm-up call
-// each; the runs alternate within every repetition.
-func measure(reps int, minTime time.Duration, flops float64, runs []run) []float64 {
+// measure returns each run's median GFLOP/s and GFLOP per CPU-second over
+// reps timed repetitions (each repeating f until minTime/reps has passed),
+// after one warm-up call each; the runs alternate within every repetition.
+func measure(reps int, minTime time.Duration, warmup bool, flops float64, runs []run) (wall, cpu []float64) {
 	rates := make([][]float64, len(runs))
-	for _, r := range runs {
-		r.f()
+	cpuRates := make([][]float64, len(runs))
+	if warmup {
+		for _, r := range runs {
+			r.f()
+		}
 	}
 	for range reps {
 		for i, r := range runs {
 			n := 0
+			c0 := cpuSeconds()
 			t0 := time.Now()
 			for n == 0 || time.Since(t0) < minTime/time.Duration(reps) {
 				r.f()
 				n++
 			}
 			rates[i] = append(rates[i], flops*float64(n)/time.Since(t0).Seconds()/1e9)
+			if c := cpuSeconds() - c0; c > 0 {
+				cpuRates[i] = append(cpuRates[i], flops*float64(n)/c/1e9)
+			}
 		}
 	}
-	med := make([]float64, len(runs))
-	for i, rs := range rates {
+	median := func(rs []float64) float64 {
+		if len(rs) == 0 {
+			return 0
+		}
 		slices.Sort(rs)
-		med[i] = rs[len(rs)/2]
+		return rs[len(rs)/2]
 	}
-	return med
+	wall, cpu = make([]float64, len(runs)), make([]float64, len(runs))
+	for i := range runs {
+		wall[i], cpu[i] = median(rates[i]), median(cpuRates[i])
+	}
+	return wall, cpu
 }
 
-func report(impl, level string, c gemmCase, threads int, g, peak float64) {
+// cpuSeconds is the user+system CPU time of the process so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+func report(impl, level string, c gemmCase, threads int, g, peak, cpu float64) {
 	pct := 0.0
 	if peak > 0 {
 		pct = 100 * g / peak
 	}
-	fmt.Printf("%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t%.1f\n", impl, level, c.name, c.m, c.n, c.k, c.batch, threads, g, peak, pct)
+	fmt.Printf("%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\n", impl, level, c.name, c.m, c.n, c.k, c.batch, threads, g, peak, pct, cpu)
 }

@@ -65,6 +65,16 @@ func (g *gemmConfig) packCopy(panel, src []float32, ld, k, w, valid int) {
 		pk.copy(&panel[0], &src[0], ld, k, w, valid, (w+pk.lanes-1)/pk.lanes)
 		return
 	}
+	if w == 1 { // the generic level's one-column panels: no copy call per element
+		if valid == 0 {
+			clear(panel[:k])
+			return
+		}
+		for p := range panel[:k] {
+			panel[p] = src[p*ld]
+		}
+		return
+	}
 	for p := 0; p < k; p++ {
 		d := panel[p*w : p*w+w]
 		copy(d, src[p*ld:p*ld+valid])

@@ -118,7 +118,7 @@ func main() {
 					if c.transB {
 						tb = blas.Trans
 					}
-					runs = append(runs, run{impl: "gonum", level: "go", peak: peaks[best], f: func() {
+					runs = append(runs, run{impl: "gonum", level: gonumLevel, peak: peaks[best], f: func() {
 						kernels.Use(best)
 						for i := 0; i < c.batch; i++ {
 							impl.Sgemm(ta, tb, c.m, c.n, c.k, 1, a[i*c.m*c.k:], lda, b[i*c.k*c.n:], ldb, 0, cc[i*c.m*c.n:], c.n)
@@ -136,6 +136,10 @@ func main() {
 		}
 	}
 }
+
+// gonumLevel names gonum's build: "go" (on amd64 its float32 kernels are
+// SSE assembly) or "go-noasm" (-tags noasm: pure Go, as on arm64).
+var gonumLevel = "go"
 
 // run is one implementation of a case.
 type run struct {

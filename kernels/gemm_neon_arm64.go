@@ -36,3 +36,6 @@ func adamWNEON(param, grad, m1, m2 *float32, n int, c *[8]float32)
 
 //go:noescape
 func lnApplyNEON(y, x, w, b *float32, n int, mean, rstd float32)
+
+//go:noescape
+func dotNEON(x, y *float32, n int) float32

@@ -23,6 +23,8 @@
 #define FDIV_S4(d, n, m) WORD $(0x6E20FC00 | ((m)<<16) | ((n)<<5) | (d))
 // FSQRT Vd.4S, Vn.4S
 #define FSQRT_S4(d, n) WORD $(0x6EA1F800 | ((n)<<5) | (d))
+// FADDP Vd.4S, Vn.4S, Vm.4S
+#define FADDP_S4(d, n, m) WORD $(0x6E20D400 | ((m)<<16) | ((n)<<5) | (d))
 // FMUL Vd.4S, Vn.4S, Vm.S[idx]
 #define FMUL_S4_ELEM(d, n, m, idx) WORD $(0x4F809000 | (((idx)&1)<<21) | (((idx)>>1)<<11) | ((m)<<16) | ((n)<<5) | (d))
 
@@ -193,4 +195,46 @@ lnloop:
 	BNE    lnloop
 
 lndone:
+	RET
+
+// func dotNEON(x, y *float32, n int) float32
+//
+// sum(x*y) in float32: four 4-lane FMLA accumulators over 16 floats per
+// step, then 4 at a time, then a pairwise reduction.
+TEXT ·dotNEON(SB), NOSPLIT, $0-28
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD n+16(FP), R2
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+
+dot16:
+	CMP    $16, R2
+	BLT    dot4
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VFMLA  V0.S4, V4.S4, V16.S4
+	VFMLA  V1.S4, V5.S4, V17.S4
+	VFMLA  V2.S4, V6.S4, V18.S4
+	VFMLA  V3.S4, V7.S4, V19.S4
+	SUB    $16, R2, R2
+	B      dot16
+
+dot4:
+	CBZ    R2, dotsum
+	VLD1.P 16(R0), [V0.S4]
+	VLD1.P 16(R1), [V4.S4]
+	VFMLA  V0.S4, V4.S4, V16.S4
+	SUB    $4, R2, R2
+	B      dot4
+
+dotsum:
+	FADD_S4(16, 16, 17)   // FADD V16.4S, V16.4S, V17.4S
+	FADD_S4(18, 18, 19)   // FADD V18.4S, V18.4S, V19.4S
+	FADD_S4(16, 16, 18)   // FADD V16.4S, V16.4S, V18.4S
+	FADDP_S4(16, 16, 16)  // FADDP V16.4S, V16.4S, V16.4S
+	FADDP_S4(16, 16, 16)  // FADDP V16.4S, V16.4S, V16.4S
+	FMOVS  F16, ret+24(FP)
 	RET

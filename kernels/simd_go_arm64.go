@@ -7,11 +7,11 @@ import (
 	"unsafe"
 )
 
-// The NEON level's row primitives. The element-wise ones that are plain
-// arithmetic (axpy, scale, add, mul, mulAcc, AdamW, the layer-norm apply)
-// are NEON assembly (rows_neon_arm64.s); the others, whose vector forms
-// need an exp/erf polynomial in NEON (softmax, GELU, cross-entropy) or
-// float64 sums, are these Go loops under the simdOps contract. They
+// The NEON level's row primitives. The plain arithmetic ones (axpy,
+// scale, add, mul, mulAcc, AdamW, the layer-norm apply, the float32 dot
+// product) are NEON assembly (rows_neon_arm64.s); the others, whose vector
+// forms need an exp/erf polynomial in NEON (softmax, GELU, cross-entropy)
+// or float64 sums, are these Go loops under the simdOps contract. They
 // perform the generic level's operations in its order (explicit float32
 // conversions keep the compiler from fusing multiply-adds), so the NEON
 // level matches the generic one for them.
@@ -75,14 +75,7 @@ var neonOps = &simdOps{
 		}
 		return sum
 	},
-	dot: func(x, y *float32, n int) float32 {
-		xs, ys := f32s(x, n), f32s(y, n)
-		var s float32
-		for i, v := range xs {
-			s += float32(v * ys[i])
-		}
-		return s
-	},
+	dot: dotNEON,
 	smBackward: func(d, y, dy *float32, n int, scale, dot float32) {
 		ds, ys, gs := f32s(d, n), f32s(y, n), f32s(dy, n)
 		for i, v := range ys {

@@ -9,7 +9,8 @@ import (
 // Implementation levels. Every kernel has a pure-Go implementation (level
 // "generic"); on amd64 without the purego build tag, faster ones written in
 // assembly replace some of them where the CPU supports the instructions
-// (levels "avx2": AVX2+FMA, and "avx512": AVX-512 F/DQ/BW/VL). The best level
+// (levels "avx2": AVX2+FMA, and "avx512": AVX-512 F/DQ/BW/VL), and on arm64
+// the level "neon" (Advanced SIMD) does the same. The best level
 // the CPU supports is chosen once at start-up; the environment variable
 // DISTILGO_KERNELS=avx512|avx2|generic forces one for a whole run, and Use
 // switches levels (for tests and benchmarks).

@@ -39,8 +39,8 @@ type gemmConfig struct {
 	name       string
 	mr, nr     int // micro-tile
 	kc, mc, nc int // cache blocks: kc deep, mc rows of A, nc columns of B
-	kernel     gemmKernelFunc
-	packed     gemmPackedFunc // nil kernel: small products are packed too
+	kernel     gemmKernelFunc // nil: small products are packed too
+	packed     gemmPackedFunc
 	// packers are the level's panel packers (nil: Go loops); see
 	// _asm/pack.go.
 	packers *gemmPackers

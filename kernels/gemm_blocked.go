@@ -37,8 +37,8 @@ type gemmPackedFunc func(k int, a, b, c *float32, ldc int, alpha, beta float32)
 // gemmConfig is one level's micro-kernels and cache blocking.
 type gemmConfig struct {
 	name       string
-	mr, nr     int // micro-tile
-	kc, mc, nc int // cache blocks: kc deep, mc rows of A, nc columns of B
+	mr, nr     int            // micro-tile
+	kc, mc, nc int            // cache blocks: kc deep, mc rows of A, nc columns of B
 	kernel     gemmKernelFunc // nil: small products are packed too
 	packed     gemmPackedFunc
 	// packers are the level's panel packers (nil: Go loops); see

@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test test-short bench bench-e2e lint generate generate-check golden fuzz
+.PHONY: test test-short bench bench-e2e bench-arm64 lint generate generate-check golden fuzz
 
 ## test: the whole test suite (CI runs exactly this).
 test:
@@ -33,6 +33,16 @@ bench:
 ## (distilgo --precision bf16 vs PyTorch autocast bf16): make bench-e2e BF16=1
 bench-e2e:
 	bench/e2e/run.sh $(if $(BF16),--precisions "fp32 bf16")
+
+## bench-arm64: on an arm64 machine, the NEON level against the generic
+## level and gonum (SGEMM at DistilBERT's shapes, 1 and all threads, with
+## the NEON FMA peak), the micro-kernel, and fill-mask latency per level.
+bench-arm64:
+	@[ "$$($(GO) env GOARCH)" = arm64 ] || { echo "bench-arm64: needs an arm64 machine (GOARCH=$$($(GO) env GOARCH))"; exit 1; }
+	$(GO) run ./bench/kernels -threads 1,$$(nproc) -impl distilgo,gonum -levels neon,generic
+	$(GO) test -run '^$$' -bench 'GemmMicroKernel|FMAPeak' ./kernels/
+	DISTILGO_KERNELS=neon $(GO) run ./bench/e2e --mode fillmask --repeat 50
+	DISTILGO_KERNELS=generic $(GO) run ./bench/e2e --mode fillmask --repeat 50
 
 ## lint: gofmt must print nothing; go vet must pass.
 lint:

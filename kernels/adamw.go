@@ -77,7 +77,7 @@ func adamRangeGeneric(a *adamArgs, lo, hi int) {
 	p, g, m, v := a.p[lo:hi], a.g[lo:hi], a.m[lo:hi], a.v[lo:hi]
 	for i := range p {
 		gi := g[i]
-		pi := p[i] * decay
+		pi := float32(p[i] * decay) // float32(): arm64 would fuse it into the subtraction below
 		mi := float32(m[i]*b1) + float32(ob1*gi)
 		vi := float32(v[i]*b2) + float32(float32(ob2*gi)*gi)
 		m[i], v[i] = mi, vi

@@ -229,8 +229,8 @@ func BenchmarkGemmTune(b *testing.B) {
 		{false, 256, 96, 4096}, {false, 256, 192, 4096},
 	}
 	forEachLevelB(b, func(b *testing.B) {
-		if len(gemmVariants[Level()]) == 0 {
-			b.Skip("no assembly micro-kernels at this level")
+		if len(gemmVariants[Level()]) == 0 || Level() == LevelGeneric {
+			b.Skip("no assembly micro-kernels at this level (generic: BenchmarkGemmGenericTune)")
 		}
 		for vi, g0 := range gemmVariants[Level()] {
 			for _, bl := range grid {
@@ -281,4 +281,36 @@ func BenchmarkGemmStridedKernel(b *testing.B) {
 			})
 		})
 	})
+}
+
+// BenchmarkGemmGenericTune compares the pure-Go micro-kernel tiles and
+// blockings on one thread (NN, 1024×768×768: each run is ~0.1 s):
+//
+//	go test -run NONE -bench GemmGenericTune -count 5 ./kernels/
+func BenchmarkGemmGenericTune(b *testing.B) {
+	const m, n, k = 1024, 768, 768
+	r := rand.New(rand.NewPCG(5, 5))
+	a := make([]float32, m*k)
+	bb := make([]float32, k*n)
+	c := make([]float32, m*n)
+	fillUniform(r, a, 1)
+	fillUniform(r, bb, 1)
+	type blk struct {
+		jrInner    bool
+		kc, mc, nc int
+	}
+	grid := []blk{{false, 256, 96, 1024}, {true, 256, 96, 1024}, {false, 512, 48, 512}, {true, 128, 192, 2048}}
+	for _, g0 := range genericGemmVariants {
+		for _, bl := range grid {
+			g := *g0
+			g.kc, g.jrInner, g.mc, g.nc = bl.kc, bl.jrInner, roundUp(bl.mc, g.mr), roundUp(bl.nc, g.nr)
+			b.Run(fmt.Sprintf("%s/kc%d/jrInner%v/mc%d/nc%d", g.name, g.kc, g.jrInner, g.mc, g.nc), func(b *testing.B) {
+				withThreads(1, func() {
+					benchLoop(b, 2*float64(m*n*k), 1, func() {
+						g.sgemm(false, false, m, n, k, 1, a, k, bb, n, 0, c, n)
+					})
+				})
+			})
+		}
+	}
 }

@@ -8,15 +8,21 @@
 //
 // Implementation levels (impl.go): "generic" (pure Go, every platform),
 // "avx2" (AVX2+FMA), "avx512" (AVX-512 F/DQ/BW/VL) and "avx512bf16" (avx512
-// plus AVX512_BF16 for SgemmBF16), the assembly ones generated with avo by the
-// module in kernels/_asm (kernels_amd64.s). The best level the CPU supports
-// is chosen at start-up (github.com/klauspost/cpuid/v2);
-// DISTILGO_KERNELS=avx512bf16|avx512|avx2|generic forces one, Levels, Level and Use list and switch them (tests run every
-// level), and the purego build tag or a non-amd64 target leaves only generic.
+// plus AVX512_BF16 for SgemmBF16), the assembly ones generated with avo by
+// the module in kernels/_asm (kernels_amd64.s). The best level the CPU
+// supports is chosen at start-up (github.com/klauspost/cpuid/v2);
+// DISTILGO_KERNELS=avx512bf16|avx512|avx2|generic forces one, Levels, Level
+// and Use list and switch them (tests run every level), and the purego build
+// tag or a target other than amd64 and arm64 leaves only generic. On arm64
+// the "neon" level (impl_arm64.go, hand-written Go assembly in
+// gemm_neon_arm64.s and rows_neon_arm64.s, the instructions Go's assembler
+// lacks WORD-encoded) comes before generic; DISTILGO_KERNELS=neon|generic
+// there.
 //
 // SGEMM (gemm_blocked.go, gemm_parallel.go) follows GotoBLAS/BLIS: panels of
 // A and B packed by assembly packers, blocked for L1/L2, and a register-tiled
-// micro-kernel (6×16 on AVX2, 12×32 on AVX-512); large products are split
+// micro-kernel (6×16 on AVX2, 12×32 on AVX-512, 8×12 on NEON, 6×1 in Go
+// for generic: sgemm_generic.go); large products are split
 // over threads by rows of C, batched products (attention heads) by product.
 //
 // SgemmBF16 (bf16.go, gemm_bf16.go) is the mixed-precision product: float32

@@ -37,9 +37,9 @@ type gemmPackedFunc func(k int, a, b, c *float32, ldc int, alpha, beta float32)
 // gemmConfig is one level's micro-kernels and cache blocking.
 type gemmConfig struct {
 	name       string
-	mr, nr     int // micro-tile
-	kc, mc, nc int // cache blocks: kc deep, mc rows of A, nc columns of B
-	kernel     gemmKernelFunc
+	mr, nr     int            // micro-tile
+	kc, mc, nc int            // cache blocks: kc deep, mc rows of A, nc columns of B
+	kernel     gemmKernelFunc // nil: small products are packed too
 	packed     gemmPackedFunc
 	// packers are the level's panel packers (nil: Go loops); see
 	// _asm/pack.go.
@@ -63,6 +63,16 @@ type gemmPackers struct {
 func (g *gemmConfig) packCopy(panel, src []float32, ld, k, w, valid int) {
 	if pk := g.packers; pk != nil && w <= 4*pk.lanes {
 		pk.copy(&panel[0], &src[0], ld, k, w, valid, (w+pk.lanes-1)/pk.lanes)
+		return
+	}
+	if w == 1 { // the generic level's one-column panels: no copy call per element
+		if valid == 0 {
+			clear(panel[:k])
+			return
+		}
+		for p := range panel[:k] {
+			panel[p] = src[p*ld]
+		}
 		return
 	}
 	for p := 0; p < k; p++ {
@@ -184,7 +194,7 @@ func (g *gemmConfig) gemm(w *gemmWork, transA, transB bool, m, n, k int, alpha f
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	if k <= g.kc && m <= g.mc && n <= g.nc {
+	if k <= g.kc && m <= g.mc && n <= g.nc && g.kernel != nil {
 		g.gemmSmall(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}

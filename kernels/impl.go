@@ -10,7 +10,8 @@ import (
 // "generic"); on amd64 without the purego build tag, faster ones written in
 // assembly replace some of them where the CPU supports the instructions
 // (levels "avx2": AVX2+FMA, "avx512": AVX-512 F/DQ/BW/VL, and "avx512bf16":
-// avx512 plus bf16 dot products for SgemmBF16). The best level the CPU
+// avx512 plus bf16 dot products for SgemmBF16), and on arm64 the level "neon"
+// (Advanced SIMD) does the same. The best level the CPU
 // supports is chosen once at start-up; the environment variable
 // DISTILGO_KERNELS=avx512bf16|avx512|avx2|generic forces one for a whole run,
 // and Use switches levels (for tests and benchmarks).
@@ -19,6 +20,7 @@ const (
 	LevelAVX2       = "avx2"
 	LevelAVX512     = "avx512"
 	LevelAVX512BF16 = "avx512bf16"
+	LevelNEON       = "neon" // arm64: Advanced SIMD (impl_arm64.go)
 )
 
 // EnvLevel is the environment variable that forces an implementation level.
@@ -88,10 +90,10 @@ func Use(level string) error {
 		}
 	}
 	switch level {
-	case LevelGeneric, LevelAVX2, LevelAVX512, LevelAVX512BF16:
+	case LevelGeneric, LevelAVX2, LevelAVX512, LevelAVX512BF16, LevelNEON:
 		return fmt.Errorf("kernels level %q not supported by this CPU or build (supported: %s)", level, strings.Join(Levels(), ", "))
 	}
-	return fmt.Errorf("unknown kernels level %q (want one of %s, %s, %s, %s)", level, LevelAVX512BF16, LevelAVX512, LevelAVX2, LevelGeneric)
+	return fmt.Errorf("unknown kernels level %q (want one of %s, %s, %s, %s, %s)", level, LevelAVX512BF16, LevelAVX512, LevelAVX2, LevelNEON, LevelGeneric)
 }
 
 // useGenericSlots installs the pure-Go implementation of every kernel.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -21,13 +22,16 @@ func TestLevels(t *testing.T) {
 	if os.Getenv(EnvLevel) == "" && Level() != ls[0] {
 		t.Fatalf("start-up level %q, want the best, %q", Level(), ls[0])
 	}
-	if asmBuild && !slices.Contains(ls, LevelAVX2) && hasAVX2Test() {
+	if asmBuild && runtime.GOARCH == "amd64" && !slices.Contains(ls, LevelAVX2) && hasAVX2Test() {
 		t.Fatalf("AVX2 CPU but Levels() = %v", ls)
+	}
+	if asmBuild && runtime.GOARCH == "arm64" && !slices.Contains(ls, LevelNEON) {
+		t.Fatalf("arm64 build but Levels() = %v, want neon", ls)
 	}
 	if err := Use("sse9"); err == nil || !strings.Contains(err.Error(), "unknown") {
 		t.Fatalf("Use(sse9) = %v, want an unknown-level error", err)
 	}
-	for _, l := range []string{LevelAVX512, LevelAVX2} {
+	for _, l := range []string{LevelAVX512, LevelAVX2, LevelNEON} {
 		if !slices.Contains(ls, l) {
 			if err := Use(l); err == nil || !strings.Contains(err.Error(), "not supported") {
 				t.Fatalf("Use(%s) on a CPU without it = %v, want a not-supported error", l, err)

@@ -173,8 +173,9 @@ func gemmShapesFor(g *gemmConfig) [][3]int {
 		{7, 13, 11}, {31, 37, 41}, {mr, nr, 1}, {mr, nr, 5}, {mr - 1, nr - 1, 3}, {mr + 1, nr + 1, 3},
 		{2*mr + 1, 2*nr + 3, 17}, {3 * mr, 3 * nr, 64}, {mr, 5*nr - 1, kc - 1},
 		{mr + 2, nr, kc}, {mr - 1, 2 * nr, kc + 1}, // one K block, and one past it
-		{mc - 1, nr + 5, 9}, {mc + 1, 2*nr + 1, 13}, {mc + mr + 3, nr - 3, kc + 7},
+		{mc - 1, nr + 5, 9}, {mc + 1, 2*nr + 1, 13}, {mc + mr + 3, max(1, nr-3), kc + 7},
 		{1, 67, 2*kc + 3}, {67, 1, 2*kc + 3},
+		{mr + 1, g.nc + nr + 1, 5}, // past one N block
 	}
 	return shapes
 }

@@ -13,7 +13,7 @@ for line in sys.stdin:
         if line.startswith("# ") and "impl" not in line:
             print(line.strip())
         continue
-    impl, level, case, m, n, k, batch, threads, g, peak, pct = line.split("\t")
+    impl, level, case, m, n, k, batch, threads, g, peak, pct = line.split("\t")[:11]
     key = (case, int(m), int(n), int(k), int(batch), int(threads))
     col = impl if impl != "distilgo" else "distilgo-" + level
     if col not in impls:

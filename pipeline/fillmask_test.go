@@ -548,3 +548,39 @@ func TestLoadHubID(t *testing.T) {
 		t.Errorf("absent Hub id: err %v", err)
 	}
 }
+
+// splitBatches cuts where the padding saved beats a pass's overhead, and
+// never puts more than the budget in a pass of several texts.
+func TestSplitBatches(t *testing.T) {
+	seqs := func(lens ...int) []seqRef {
+		j := &Job{}
+		var s []seqRef
+		for i, n := range lens {
+			j.ids = append(j.ids, make([]int32, n))
+			s = append(s, seqRef{j, i})
+		}
+		return s
+	}
+	cases := []struct {
+		name   string
+		lens   []int
+		budget int
+		want   []int
+	}{
+		{"one", []int{7}, 100, []int{1}},
+		{"same lengths: one pass", []int{10, 10, 10, 10}, 100, []int{4}},
+		{"budget splits", []int{10, 10, 10, 10}, 25, []int{2, 4}},
+		{"longer than the budget runs alone", []int{5, 50}, 20, []int{1, 2}},
+		// Padding 3 texts of 8 to 100 wastes 276 tokens > one pass's 32.
+		{"short and long apart", []int{8, 8, 8, 100}, 1000, []int{3, 4}},
+		// Padding 3 texts from 10 to 12 wastes 6 tokens < 32: together.
+		{"close lengths together", []int{10, 10, 10, 12}, 1000, []int{4}},
+	}
+	for _, c := range cases {
+		var dp []splitCost
+		got := splitBatches(seqs(c.lens...), c.budget, nil, &dp)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: lengths %v budget %d: cuts %v, want %v", c.name, c.lens, c.budget, got, c.want)
+		}
+	}
+}

@@ -32,10 +32,11 @@ import (
 const DefaultTopK = 5
 
 // DefaultMaxBatchTokens bounds the padded tokens (sequences × longest
-// sequence) of one forward pass when Config leaves it 0: 16 sequences of
-// 256 tokens, where the activations of distilbert-base-uncased stay under
-// about 150 MB.
-const DefaultMaxBatchTokens = 4096
+// sequence) of one forward pass when Config leaves it 0. A no-grad forward
+// keeps every activation until the pass ends, about 320 KB per token for
+// distilbert-base-uncased, so 1,024 tokens hold about 330 MB; passes of
+// that size already run the matrix products at full speed.
+const DefaultMaxBatchTokens = 1024
 
 // Precision is the arithmetic of the forward pass.
 type Precision string

@@ -61,7 +61,10 @@ type Level struct {
 	Errors      int     `json:"errors"`      // anything but 200
 	Refused     int     `json:"refused_503"` // of which 503 (queue full)
 	PeakRSSMiB  float64 `json:"peak_rss_mib"`
-	MeanBatch   float64 `json:"mean_batch_requests"`
+	// CPUMS is the server's CPU time (user + system) per answered request:
+	// unlike requests/s it barely depends on what else the machine runs.
+	CPUMS     float64 `json:"server_cpu_ms_per_request"`
+	MeanBatch float64 `json:"mean_batch_requests"`
 	// RSS of the soak: mean over the first and the last minute.
 	FirstMinRSSMiB float64 `json:"first_min_rss_mib,omitempty"`
 	LastMinRSSMiB  float64 `json:"last_min_rss_mib,omitempty"`
@@ -132,8 +135,19 @@ func run() error {
 		}
 		var rss rssSampler
 		stop := rss.start(srv.Process.Pid)
+		cpu0, err := cpuSeconds(srv.Process.Pid)
+		if err != nil {
+			return err
+		}
 		lvl := drive(client, url, c, *dur, &rss)
+		cpu1, err := cpuSeconds(srv.Process.Pid)
+		if err != nil {
+			return err
+		}
 		stop()
+		if lvl.Requests > 0 {
+			lvl.CPUMS = (cpu1 - cpu0) * 1000 / float64(lvl.Requests)
+		}
 		after, err := batchStats(client, url)
 		if err != nil {
 			return err
@@ -150,9 +164,9 @@ func run() error {
 		fmt.Println(string(b))
 	}
 	hwm, _ := procStatusKB(srv.Process.Pid, "VmHWM")
-	fmt.Printf("\n| clients | req/s | p50 ms | p95 ms | p99 ms | errors (503) | peak RSS MiB | mean batch |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("\n| clients | req/s | p50 ms | p95 ms | p99 ms | errors (503) | peak RSS MiB | mean batch | server CPU ms/req |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, l := range results {
-		fmt.Printf("| %d | %.1f | %.0f | %.0f | %.0f | %d (%d) | %.0f | %.1f |\n", l.Concurrency, l.RPS, l.P50MS, l.P95MS, l.P99MS, l.Errors, l.Refused, l.PeakRSSMiB, l.MeanBatch)
+		fmt.Printf("| %d | %.1f | %.0f | %.0f | %.0f | %d (%d) | %.0f | %.1f | %.1f |\n", l.Concurrency, l.RPS, l.P50MS, l.P95MS, l.P99MS, l.Errors, l.Refused, l.PeakRSSMiB, l.MeanBatch, l.CPUMS)
 	}
 	fmt.Printf("\nserver VmHWM %.0f MiB\n", float64(hwm)/1024)
 	for _, l := range results {
@@ -357,6 +371,29 @@ func (r *rssSampler) firstLastMinute() (first, last float64) {
 		}
 	}
 	return fs / float64(fn), ls / float64(ln)
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's times (100 on
+// every Linux architecture Go supports).
+const clockTicks = 100
+
+// cpuSeconds returns the user + system CPU time of process pid.
+func cpuSeconds(pid int) (float64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	i := bytes.LastIndexByte(data, ')') // the command name may hold spaces
+	f := strings.Fields(string(data[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	utime, err1 := strconv.ParseFloat(f[11], 64) // field 14
+	stime, err2 := strconv.ParseFloat(f[12], 64) // field 15
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	return (utime + stime) / clockTicks, nil
 }
 
 // procStatusKB reads a "Name: N kB" field of /proc/PID/status (Linux).

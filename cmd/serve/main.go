@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -136,6 +137,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	if err != nil {
 		return err
 	}
+	// Loading leaves garbage as large as the model (the per-module tensors
+	// nn.Pack copies into one buffer): give it back to the OS now rather
+	// than when the scavenger gets to it, so RSS reflects the serving state.
+	debug.FreeOSMemory()
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)

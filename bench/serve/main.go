@@ -174,9 +174,19 @@ func run() error {
 			fmt.Printf("soak at %d clients: RSS first minute %.1f MiB, last minute %.1f MiB (%+.2f%%)\n", l.Concurrency, l.FirstMinRSSMiB, l.LastMinRSSMiB, 100*(l.LastMinRSSMiB/l.FirstMinRSSMiB-1))
 		}
 	}
-	if len(results) > 1 && results[0].Concurrency == 1 {
-		for _, l := range results[1:] {
-			fmt.Printf("throughput at %d clients: %.2fx one client\n", l.Concurrency, l.RPS/results[0].RPS)
+	// Levels may repeat (--concurrency 1,32,1,32,...: interleaved, so that
+	// a shared machine's load changes hit both): medians per level.
+	med := map[int][]float64{}
+	for _, l := range results {
+		med[l.Concurrency] = append(med[l.Concurrency], l.RPS)
+	}
+	if one, ok := med[1]; ok {
+		base := median(one)
+		for _, c := range levels {
+			if xs := med[c]; c != 1 && xs != nil {
+				fmt.Printf("throughput at %d clients: %.2fx one client (medians of %d and %d runs)\n", c, median(xs)/base, len(xs), len(one))
+				med[c] = nil // once per level
+			}
 		}
 	}
 	return nil
@@ -275,6 +285,16 @@ func drive(client *http.Client, url string, c int, d time.Duration, rss *rssSamp
 	slices.Sort(lat)
 	return Level{Concurrency: c, Seconds: el, Requests: len(lat), RPS: float64(len(lat)) / el,
 		P50MS: pct(lat, 0.50), P95MS: pct(lat, 0.95), P99MS: pct(lat, 0.99), Errors: errs, Refused: refused}
+}
+
+func median(xs []float64) float64 {
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
 }
 
 // pct is the nearest-rank percentile of sorted xs.

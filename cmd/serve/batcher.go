@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/distilgo/distilgo/pipeline"
@@ -87,10 +88,23 @@ func (b *batcher) run(batch []*request, jobs []*pipeline.Job) {
 	}
 	b.metrics.batchRequests.Observe(float64(len(live)))
 	b.metrics.batchTokens.Observe(float64(tokens))
-	// The forward pass is not cancelled when a client leaves mid-batch: its
-	// rows are shared with the other requests.
-	err := b.fm.Run(context.Background(), jobs)
-	for _, r := range live {
+	// The batch's forward passes stop (between passes) once every one of
+	// its clients has gone: nobody would read the answers.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var left atomic.Int64
+	left.Store(int64(len(live)))
+	stops := make([]func() bool, len(live))
+	for i, r := range live {
+		stops[i] = context.AfterFunc(r.ctx, func() {
+			if left.Add(-1) == 0 {
+				cancel()
+			}
+		})
+	}
+	err := b.fm.Run(ctx, jobs)
+	for i, r := range live {
+		stops[i]()
 		r.done <- err
 	}
 	clear(jobs)

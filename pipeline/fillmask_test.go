@@ -450,11 +450,9 @@ func TestNoAllocationGrowth(t *testing.T) {
 	if h1 > h0+64<<10 {
 		t.Errorf("heap grew from %d to %d bytes over 500 calls", h0, h1)
 	}
-	allocs := testing.AllocsPerRun(50, func() { call(1) })
-	allocs2 := testing.AllocsPerRun(50, func() { call(1) })
-	if allocs2 > allocs {
-		t.Errorf("allocations per call grew from %v to %v", allocs, allocs2)
-	}
+	// (Allocations per call are not compared: the kernels' sync.Pools are
+	// emptied by each GC and refilled with a few allocations, so the count
+	// wanders by a few either way; BenchmarkPredict reports allocs/op.)
 }
 
 func TestLoad(t *testing.T) {

@@ -149,6 +149,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	srv := &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       c.timeout, // a client that sends its body slowly
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	batcherDone := make(chan struct{})

@@ -575,3 +575,48 @@ func countOf(ids []int32, id int32) int {
 	}
 	return n
 }
+
+// Warm runs, on every worker, forward passes of the largest shapes Run can
+// give it (the full token budget of short texts, and of texts of
+// MaxLength tokens; one [MASK] each), so that the workers' buffers reach
+// their final size now instead of growing while serving: a server's memory
+// is then flat from the start. It waits for the workers to be free.
+func (f *FillMask) Warm(ctx context.Context) error {
+	n := cap(f.workers)
+	ws := make([]*worker, 0, n)
+	defer func() {
+		for _, w := range ws {
+			f.workers <- w
+		}
+	}()
+	for range n {
+		select {
+		case w := <-f.workers:
+			ws = append(ws, w)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	for _, T := range []int{min(16, f.maxLen), f.maxLen} {
+		B := max(1, f.budget/T)
+		j := &Job{topK: 1, ids: make([][]int32, B), Results: make([]Result, B)}
+		seqs := make([]seqRef, B)
+		for b := range B {
+			ids := make([]int32, T)
+			for t := range ids {
+				ids[t] = f.tok.UnkID()
+			}
+			ids[0], ids[1], ids[T-1] = f.tok.CLSID(), f.tok.MaskID(), f.tok.SEPID()
+			j.ids[b], seqs[b] = ids, seqRef{j, b}
+		}
+		for _, w := range ws {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := f.forward(w, seqs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

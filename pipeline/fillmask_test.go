@@ -583,3 +583,41 @@ func TestSplitBatches(t *testing.T) {
 		}
 	}
 }
+
+// Warm leaves the answers unchanged, and afterwards a call allocates no
+// activation buffers: the heap does not grow (without Warm this first call
+// would grow the tape's buffers by ~200 KB on the tiny model).
+func TestWarm(t *testing.T) {
+	want, err := loadTiny(t, Config{MaxBatchTokens: 64}).Predict(context.Background(), mixedTexts, Options{Warn: func(string) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := loadTiny(t, Config{MaxBatchTokens: 64, Workers: 2})
+	if err := f.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	h0 := heap()
+	got, err := f.Predict(context.Background(), mixedTexts, Options{Warn: func(string) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h1 := heap()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("answers changed after Warm (-without +with):\n%s", diff)
+	}
+	if h1 > h0+64<<10 {
+		t.Errorf("heap grew from %d to %d bytes on the first call after Warm", h0, h1)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := f.Warm(ctx); err == nil {
+		t.Error("Warm with a cancelled context succeeded")
+	}
+}

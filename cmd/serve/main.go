@@ -137,6 +137,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	if err != nil {
 		return err
 	}
+	// The largest passes once now, so that the activation buffers have
+	// their final size before the first request: RSS stays flat.
+	if err := fm.Warm(ctx); err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
 	// Loading leaves garbage as large as the model (the per-module tensors
 	// nn.Pack copies into one buffer): give it back to the OS now rather
 	// than when the scavenger gets to it, so RSS reflects the serving state.

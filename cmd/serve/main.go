@@ -47,7 +47,7 @@ func main() {
 // config holds the flags.
 type config struct {
 	model, vocab, addr, precision, logLevel string
-	threads                                 int
+	threads, gcPercent                      int
 	limits                                  limits
 	batchTokens, queue                      int
 	batchWait, timeout, drain               time.Duration
@@ -72,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.precision, "precision", "fp32", "arithmetic of the forward pass: fp32 or bf16")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug (one line per request), info, warn, error")
 	fs.IntVar(&c.threads, "threads", 0, "compute threads (0: all cores)")
+	fs.IntVar(&c.gcPercent, "gc-percent", 10, "Go GC target percentage while serving (GOGC; -1: leave the runtime's setting)")
 	fs.IntVar(&c.batchTokens, "max-batch-tokens", pipeline.DefaultMaxBatchTokens, "token budget of one dynamic batch (padded tokens of a forward pass)")
 	fs.DurationVar(&c.batchWait, "batch-wait", 5*time.Millisecond, "how long a batch waits for more requests after its first")
 	fs.IntVar(&c.queue, "queue", 256, "requests that may wait for the model; beyond, 503 with Retry-After")
@@ -146,6 +147,12 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	// nn.Pack copies into one buffer): give it back to the OS now rather
 	// than when the scavenger gets to it, so RSS reflects the serving state.
 	debug.FreeOSMemory()
+	// The live heap is nearly all the model and the activation buffers,
+	// which hold no pointers, so a collection costs little; GOGC's default
+	// 100 would let request garbage grow to their size again before one.
+	if c.gcPercent >= 0 {
+		debug.SetGCPercent(c.gcPercent)
+	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)

@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test test-short bench bench-e2e bench-arm64 lint generate generate-check golden fuzz
+.PHONY: test test-short bench bench-e2e bench-arm64 bench-serve soak-serve lint generate generate-check golden fuzz
 
 ## test: the whole test suite (CI runs exactly this).
 test:
@@ -43,6 +43,16 @@ bench-arm64:
 	$(GO) test -run '^$$' -bench 'GemmMicroKernel|FMAPeak' ./kernels/
 	DISTILGO_KERNELS=neon $(GO) run ./bench/e2e --mode fillmask --repeat 50
 	DISTILGO_KERNELS=generic $(GO) run ./bench/e2e --mode fillmask --repeat 50
+
+## bench-serve: cmd/serve under load on loopback, distilbert-base-uncased
+## size with random weights: 1, 8, 32, 128 clients for 20 s each (req/s,
+## p50/p95/p99, errors, peak RSS, mean batch; about 2 minutes).
+bench-serve:
+	$(GO) run ./bench/serve
+
+## soak-serve: 10 minutes at 32 clients; RSS of the first vs the last minute.
+soak-serve:
+	$(GO) run ./bench/serve --concurrency 32 --duration 10m --warmup 10s
 
 ## lint: gofmt must print nothing; go vet must pass.
 lint:

@@ -21,6 +21,10 @@ const ConfigFileName = "config.json"
 // hold vocab_projector.weight or not (transformers drops tied weights); if it
 // does, it must equal the word embeddings. Missing or unexpected tensors and
 // shape mismatches are errors that name the tensor.
+//
+// The model comes back in evaluation mode (dropout off), as transformers'
+// from_pretrained returns model.eval(): loading is for inference unless the
+// caller says otherwise, and training code calls Train(true) itself.
 func LoadDir(dir string) (*ForMaskedLM, error) {
 	cfg, err := LoadConfig(filepath.Join(dir, ConfigFileName))
 	if err != nil {
@@ -45,6 +49,7 @@ func LoadDir(dir string) (*ForMaskedLM, error) {
 	if err := m.loadTensors(f); err != nil {
 		return nil, fmt.Errorf("load model %s: %w", dir, err)
 	}
+	m.Train(false)
 	return m, nil
 }
 

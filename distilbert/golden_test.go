@@ -1,6 +1,7 @@
 package distilbert
 
 import (
+	"github.com/google/go-cmp/cmp"
 	"math"
 	"path/filepath"
 	"strings"
@@ -237,4 +238,40 @@ func TestLoadReferenceCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareScaled(t, "logits", logits.Data, goldenF32(t, f, "logits"), 1e-5)
+}
+
+// TestLoadDirReturnsEvalMode: LoadDir returns the model in evaluation mode,
+// as transformers' from_pretrained returns model.eval(). The logits of the
+// freshly loaded model equal, bit for bit, those of the same checkpoint with
+// dropout switched off explicitly; with dropout on (tiny-hf has dropout 0.1)
+// they differ, so the comparison can fail.
+func TestLoadDirReturnsEvalMode(t *testing.T) {
+	dir := filepath.Join("testdata", "tiny-hf")
+	loaded, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.Train(false)
+	f := openGolden(t, "tiny_hf_logits.safetensors")
+	ids, shape := goldenI32(t, f, "input_ids")
+	mask, _ := goldenI32(t, f, "attention_mask")
+	in := Input{B: shape[0], T: shape[1], InputIDs: ids, AttentionMask: mask}
+	logits := func(m *ForMaskedLM) []float32 {
+		l, err := m.Logits(tensor.NewNoGradTape(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Data
+	}
+	if diff := cmp.Diff(logits(ref), logits(loaded)); diff != "" {
+		t.Errorf("logits after LoadDir differ from evaluation mode (-eval +loaded):\n%s", diff)
+	}
+	ref.Train(true)
+	if cmp.Equal(logits(ref), logits(loaded)) {
+		t.Errorf("logits with dropout on equal those after LoadDir: the test cannot tell the modes apart")
+	}
 }

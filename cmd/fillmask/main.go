@@ -1,67 +1,72 @@
 // Command fillmask fills the [MASK] tokens of sentences with a DistilBERT
-// masked-LM model, as Hugging Face's pipeline("fill-mask") does:
+// masked-LM model, as Hugging Face's pipeline("fill-mask") does (it is a
+// thin client of package pipeline):
 //
 //	fillmask --model DIR "This is a great [MASK]."
-//	>>> this is a great film.
+//	>>> this is a great film. (0.1234)
 //
-// Several texts (arguments, or lines on standard input when there are no
-// arguments) run as one padded batch. --json prints the pipeline's output
-// format: for each text a list of {score, token, token_str, sequence}, or a
-// list of such lists when a text has several [MASK] tokens.
+// --model takes a model directory (a finished run's output directory, or
+// one of its checkpoint-N folders) or a Hub id. Several texts (arguments,
+// or lines on standard input when there are no arguments) run as one
+// batch. --json prints the pipeline's output format: for each text a list
+// of {score, token, token_str, sequence}, or a list of such lists when a
+// text has several [MASK] tokens.
 package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strings"
 
 	"github.com/distilgo/distilgo/distilbert"
 	"github.com/distilgo/distilgo/kernels"
-	"github.com/distilgo/distilgo/tensor"
-	"github.com/distilgo/distilgo/tokenizer"
+	"github.com/distilgo/distilgo/pipeline"
+	"github.com/distilgo/distilgo/trainer"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "fillmask:", err)
 		os.Exit(1)
 	}
 }
 
-// Prediction is one candidate for one [MASK], in the pipeline's format.
-type Prediction struct {
-	Score    float64 `json:"score"`
-	Token    int32   `json:"token"`
-	TokenStr string  `json:"token_str"`
-	Sequence string  `json:"sequence"`
-}
-
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fillmask", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	model := fs.String("model", "distilbert-finetuned-imdb", "model directory in the Hugging Face layout (config.json, model.safetensors, vocab.txt)")
-	vocab := fs.String("vocab", "", "vocab.txt to use when the model directory has none")
-	topK := fs.Int("top-k", 5, "number of predictions per [MASK]")
-	asJSON := fs.Bool("json", false, "print the pipeline's JSON output instead of '>>> sequence' lines")
+	model := fs.String("model", "distilbert-finetuned-imdb", "model: a directory in the Hugging Face layout (config.json, model.safetensors, tokenizer files), a training checkpoint folder, or a Hub id")
+	vocab := fs.String("vocab", "", "vocab.txt to use when the model directory has no tokenizer files")
+	topK := fs.Int("top-k", pipeline.DefaultTopK, "number of predictions per [MASK]")
+	targets := fs.String("targets", "", "comma-separated words to restrict the predictions to (the pipeline's targets)")
+	asJSON := fs.Bool("json", false, "print the pipeline's JSON output instead of '>>> sequence (score)' lines")
+	precision := fs.String("precision", "fp32", "arithmetic of the forward pass: fp32 or bf16")
 	threads := fs.Int("threads", 0, "compute threads (0: all cores)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: fillmask [flags] TEXT...   (or texts on stdin, one per line)\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	if *topK < 1 {
 		return fmt.Errorf("--top-k %d: must be at least 1", *topK)
+	}
+	prec, err := pipeline.ParsePrecision(*precision)
+	if err != nil {
+		return fmt.Errorf("--precision: %w", err)
 	}
 	if *threads > 0 {
 		kernels.SetThreads(*threads)
@@ -83,33 +88,31 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errors.New("no text given")
 	}
-	m, err := distilbert.LoadDir(*model)
+	if err := checkFinished(*model); err != nil {
+		return err
+	}
+	fm, err := pipeline.Load(ctx, *model, pipeline.Config{Vocab: *vocab, Precision: prec})
 	if err != nil {
 		return err
 	}
-	vpath := *vocab
-	if vpath == "" {
-		vpath = filepath.Join(*model, "vocab.txt")
+	for _, w := range fm.Tokenizer().Warnings() {
+		fmt.Fprintf(stderr, "fillmask: warning: %s\n", w)
 	}
-	tok, err := tokenizer.LoadVocab(vpath)
-	if err != nil {
-		return fmt.Errorf("tokenizer: %w (pass --vocab PATH when the model directory has no vocab.txt)", err)
+	opts := pipeline.Options{
+		TopK: *topK,
+		Warn: func(msg string) { fmt.Fprintf(stderr, "fillmask: warning: %s\n", msg) },
 	}
-	if tok.VocabSize() != m.Config.VocabSize {
-		return fmt.Errorf("tokenizer %s has %d tokens, model %s expects %d", vpath, tok.VocabSize(), *model, m.Config.VocabSize)
+	if *targets != "" {
+		opts.Targets = strings.Split(*targets, ",")
 	}
-	results, err := fillMask(m, tok, texts, *topK, stderr)
+	results, err := fm.Predict(ctx, texts, opts)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		for _, r := range results {
-			var v any = r
-			if len(r) == 1 {
-				v = r[0] // one [MASK]: a flat list, as the pipeline returns
-			}
-			if err := enc.Encode(v); err != nil {
+			if err := enc.Encode(r.HF()); err != nil {
 				return err
 			}
 		}
@@ -119,115 +122,30 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if len(texts) > 1 {
 			fmt.Fprintf(stdout, "%s\n", texts[i])
 		}
-		for _, masks := range r {
-			for _, p := range masks {
-				fmt.Fprintf(stdout, ">>> %s\n", p.Sequence)
+		for _, preds := range r.Masks {
+			for _, p := range preds {
+				fmt.Fprintf(stdout, ">>> %s (%.4f)\n", p.Sequence, p.Score)
 			}
 		}
 	}
 	return nil
 }
 
-// fillMask returns, for each text, for each [MASK] in it, the top-k
-// predictions. Texts run as one batch padded to the longest; a text longer
-// than the model's max_position_embeddings is truncated with a warning, as
-// the pipeline does.
-func fillMask(m *distilbert.ForMaskedLM, tok *tokenizer.Tokenizer, texts []string, topK int, warn io.Writer) ([][][]Prediction, error) {
-	maxLen := m.Config.MaxPositionEmbeddings
-	encs := make([][]int32, len(texts))
-	T := 0
-	for i, text := range texts {
-		ids := tok.Encode(text, tokenizer.EncodeOptions{AddSpecial: true}).IDs
-		if len(ids) > maxLen {
-			fmt.Fprintf(warn, "fillmask: warning: text %d has %d tokens, truncated to max_position_embeddings %d\n", i+1, len(ids), maxLen)
-			ids = append(ids[:maxLen-1:maxLen-1], tok.SEPID())
-		}
-		if !slices.Contains(ids, tok.MaskID()) {
-			return nil, fmt.Errorf("text %d %q has no [MASK] token (after truncation)", i+1, text)
-		}
-		encs[i] = ids
-		T = max(T, len(ids))
+// checkFinished refuses, with a useful message, the output directory of a
+// training run that has not written its final model yet (it was
+// interrupted, or is still running): it names the newest checkpoint that
+// could be used instead.
+func checkFinished(dir string) error {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil // not a directory: a Hub id, or an error pipeline.Load reports
 	}
-	B := len(texts)
-	in := distilbert.Input{B: B, T: T, InputIDs: make([]int32, B*T), AttentionMask: make([]int32, B*T)}
-	var pos []int32
-	for b, ids := range encs {
-		for t := 0; t < T; t++ {
-			id := tok.PadID()
-			if t < len(ids) {
-				id = ids[t]
-				in.AttentionMask[b*T+t] = 1
-				if id == tok.MaskID() {
-					pos = append(pos, int32(b*T+t))
-				}
-			}
-			in.InputIDs[b*T+t] = id
-		}
+	if _, err := os.Stat(filepath.Join(dir, distilbert.ConfigFileName)); err == nil {
+		return nil
 	}
-	m.Train(false)
-	tp := tensor.NewNoGradTape()
-	logits, err := m.LogitsAt(tp, in, pos) // [len(pos), V]
-	if err != nil {
-		return nil, err
+	ck, _, err := trainer.LatestCheckpoint(dir)
+	if err != nil || ck == "" {
+		return nil // not a run's output directory: let the loader say what is missing
 	}
-	V := m.Config.VocabSize
-	results := make([][][]Prediction, B)
-	for i, p := range pos {
-		b := int(p) / T
-		ids := encs[b]
-		single := countOf(ids, tok.MaskID()) == 1
-		probs := softmax64(logits.Data[i*V : (i+1)*V])
-		var row []Prediction
-		for _, id := range topIndices(probs, topK) {
-			seq := slices.Clone(ids)
-			seq[int(p)-b*T] = int32(id)
-			row = append(row, Prediction{
-				Score:    probs[id],
-				Token:    int32(id),
-				TokenStr: tok.Decode([]int32{int32(id)}, false),
-				// The pipeline skips special tokens only with a single mask.
-				Sequence: tok.Decode(seq, single),
-			})
-		}
-		results[b] = append(results[b], row)
-	}
-	return results, nil
-}
-
-func countOf(ids []int32, id int32) int {
-	n := 0
-	for _, v := range ids {
-		if v == id {
-			n++
-		}
-	}
-	return n
-}
-
-func softmax64(x []float32) []float64 {
-	mx := math.Inf(-1)
-	for _, v := range x {
-		mx = math.Max(mx, float64(v))
-	}
-	p := make([]float64, len(x))
-	var s float64
-	for i, v := range x {
-		p[i] = math.Exp(float64(v) - mx)
-		s += p[i]
-	}
-	for i := range p {
-		p[i] /= s
-	}
-	return p
-}
-
-// topIndices returns the indices of the k largest values, largest first
-// (ties: lower index first, as a stable sort).
-func topIndices(p []float64, k int) []int {
-	idx := make([]int, len(p))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] > p[idx[b]] })
-	return idx[:min(k, len(idx))]
+	return fmt.Errorf("--model %s: the training run in this directory is not finished (no final model yet); "+
+		"its newest checkpoint is %s: pass --model %s, or finish the run with finetune --resume", dir, ck, ck)
 }

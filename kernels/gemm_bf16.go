@@ -113,6 +113,14 @@ func asFloats(w []uint32) []float32 {
 
 // gemm runs C = alpha*op(A)*op(B) + beta*C on the calling goroutine.
 func (g *bf16Config) gemm(w *bf16Work, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	g.gemmPB(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, nil, 0, beta, c, ldc)
+}
+
+// gemmPB is gemm reading op(B)'s panels from pb (packed by g, columns
+// pbCol.. of pb are this product's columns 0..) instead of packing b, when
+// pb is not nil. The panels are the ones packB would make, so the products
+// are bit for bit the same.
+func (g *bf16Config) gemmPB(w *bf16Work, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, pb *BF16PackedB, pbCol int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -130,20 +138,25 @@ func (g *bf16Config) gemm(w *bf16Work, transA, transB bool, m, n, k int, alpha f
 			if pc > 0 {
 				bet = 1
 			}
-			g.packB(w, transB, b, ldb, pc, jc, kc, nc)
+			bb := w.b
+			if pb != nil {
+				bb = pb.words[pb.blocks[pc/g.kc]+(pbCol+jc)*kp:]
+			} else {
+				g.packB(w, w.b, transB, b, ldb, pc, jc, kc, nc)
+			}
 			for ic := 0; ic < m; ic += g.mc {
 				mc := min(g.mc, m-ic)
 				g.packA(w, transA, a, lda, ic, pc, mc, kc)
 				if g.jrInner {
 					for ir := 0; ir < mc; ir += mr {
 						for jr := 0; jr < nc; jr += nr {
-							g.tile(w, ir, jr, mc, nc, kp, alpha, bet, c, (ic+ir)*ldc+jc+jr, ldc)
+							g.tile(w, bb, ir, jr, mc, nc, kp, alpha, bet, c, (ic+ir)*ldc+jc+jr, ldc)
 						}
 					}
 				} else {
 					for jr := 0; jr < nc; jr += nr {
 						for ir := 0; ir < mc; ir += mr {
-							g.tile(w, ir, jr, mc, nc, kp, alpha, bet, c, (ic+ir)*ldc+jc+jr, ldc)
+							g.tile(w, bb, ir, jr, mc, nc, kp, alpha, bet, c, (ic+ir)*ldc+jc+jr, ldc)
 						}
 					}
 				}
@@ -153,10 +166,11 @@ func (g *bf16Config) gemm(w *bf16Work, transA, transB bool, m, n, k int, alpha f
 }
 
 // tile runs the micro-kernel on tile (ir, jr) of the current block, whose C
-// corner is c[co]; edge tiles go through the scratch tile.
-func (g *bf16Config) tile(w *bf16Work, ir, jr, mc, nc, kp int, alpha, beta float32, c []float32, co, ldc int) {
+// corner is c[co], with B's panels in bb; edge tiles go through the scratch
+// tile.
+func (g *bf16Config) tile(w *bf16Work, bb []uint32, ir, jr, mc, nc, kp int, alpha, beta float32, c []float32, co, ldc int) {
 	mr, nr := g.mr, g.nr
-	ap, bp := &w.a[ir*kp], &w.b[jr*kp]
+	ap, bp := &w.a[ir*kp], &bb[jr*kp]
 	mt, nt := min(mr, mc-ir), min(nr, nc-jr)
 	if mt == mr && nt == nr {
 		g.kernel(kp, ap, bp, at(c, co), ldc, alpha, beta)
@@ -180,12 +194,13 @@ func (g *bf16Config) packA(w *bf16Work, transA bool, a []float32, lda, ic, pc, m
 	}
 }
 
-// packB packs op(B)[pc:pc+kc, jc:jc+nc] into nr-column panels of kp words each.
-func (g *bf16Config) packB(w *bf16Work, transB bool, b []float32, ldb, pc, jc, kc, nc int) {
+// packB packs op(B)[pc:pc+kc, jc:jc+nc] into dst as nr-column panels of kp
+// words each (w.rows is its scratch).
+func (g *bf16Config) packB(w *bf16Work, dst []uint32, transB bool, b []float32, ldb, pc, jc, kc, nc int) {
 	nr, kp := g.nr, (kc+1)/2
 	for jr := 0; jr < nc; jr += nr {
 		nt := min(nr, nc-jr)
-		panel := w.b[jr*kp : jr*kp+kp*nr]
+		panel := dst[jr*kp : jr*kp+kp*nr]
 		if transB { // op(B)(p,j) = b[j*ldb+p]: pairs along rows of b
 			g.packRuns(w, panel, b, ldb, (jc+jr)*ldb+pc, kc, nr, nt)
 		} else {
@@ -237,6 +252,7 @@ type bf16Args struct {
 	strideA, strideB, strideC int
 	batched, splitN           bool
 	chunk                     int
+	pb                        *BF16PackedB // nil: pack b
 }
 
 var bf16ArgsPool argPool[bf16Args]
@@ -268,27 +284,43 @@ func (x *bf16Args) runRange(lo, hi int) {
 				a = a[lo*x.lda:]
 			}
 		}
-		x.g.gemm(w, x.transA, x.transB, m, n, x.k, x.alpha, a, x.lda, b, x.ldb, x.beta, c, x.ldc)
+		col := 0
+		if x.splitN {
+			col = lo
+		}
+		x.g.gemmPB(w, x.transA, x.transB, m, n, x.k, x.alpha, a, x.lda, b, x.ldb, x.pb, col, x.beta, c, x.ldc)
 	}
 	putBF16Work(w)
 }
 
 // sgemm is the level's SgemmBF16: validated operands, m, n > 0.
 func (g *bf16Config) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if !transA && transB && m <= smallMRows && k >= 32 && g.dot4 != nil {
+	g.sgemmPB(transA, transB, m, n, k, alpha, a, lda, b, ldb, nil, beta, c, ldc)
+}
+
+// streamsB reports whether sgemm reads B without packing it (the small-M
+// path): there a packed copy of B is not used.
+func (g *bf16Config) streamsB(transA, transB bool, m, k int) bool {
+	return !transA && transB && m <= smallMRows && k >= 32 && g.dot4 != nil
+}
+
+// sgemmPB is sgemm with op(B)'s panels read from pb (packed by g from b)
+// when pb is not nil; the small-M path reads b itself, as sgemm does.
+func (g *bf16Config) sgemmPB(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, pb *BF16PackedB, beta float32, c []float32, ldc int) {
+	if g.streamsB(transA, transB, m, k) {
 		g.sgemmSmallMNT(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	threads := Threads()
 	if threads == 1 || 2*m*n*k < gemmParallelMinFlops {
 		w := g.getWork()
-		g.gemm(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		g.gemmPB(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, pb, 0, beta, c, ldc)
 		putBF16Work(w)
 		return
 	}
 	x := bf16ArgsPool.get()
 	*x = bf16Args{g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, pb: pb}
 	// Every thread packs (and converts) all of the operand it does not
 	// split: split the longer side, so the shorter one is the one packed
 	// twice (the MLM head's products with the 30522-row embedding have M of

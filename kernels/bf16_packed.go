@@ -31,12 +31,18 @@ func (p *BF16PackedB) Bytes() int { return 4 * len(p.words) }
 // Shape returns op(B)'s k and n and whether B is stored transposed.
 func (p *BF16PackedB) Shape() (transB bool, k, n int) { return p.transB, p.k, p.n }
 
-// BF16StreamsB reports whether SgemmBF16 at the current level reads op(B)
-// without packing it for a product of these dimensions (the emulation, or
-// few rows of C against a transposed B): a BF16PackedB then saves nothing.
-func BF16StreamsB(transA, transB bool, m, k int) bool {
+// BF16PackedBSaves reports whether SgemmBF16 at the current level and
+// thread count would convert and pack op(B) more than once for a product of
+// these dimensions: each thread packs all of B when the product is split
+// along M (M ≥ N). There a BF16PackedB, packed once, saves work even if
+// read by one product; elsewhere (one thread, a split along N, the small-M
+// path that streams B, the emulation) it only pays off when read again.
+func BF16PackedBSaves(transA, transB bool, m, n, k int) bool {
 	g := current.bf16
-	return g == nil || g.streamsB(transA, transB, m, k)
+	if g == nil || g.streamsB(transA, transB, m, k) {
+		return false
+	}
+	return Threads() > 1 && 2*m*n*k >= gemmParallelMinFlops && n <= m
 }
 
 // PackBF16B packs op(B) (k×n; B is n×k with leading dimension ldb when

@@ -141,3 +141,45 @@ func TestBF16PackedBShapeMismatch(t *testing.T) {
 		}()
 	}
 }
+
+// BenchmarkSgemmBF16PackedB compares, at the model's weight products on
+// 2 threads, SgemmBF16 (B converted and packed inside the product) with
+// SgemmBF16PackedB on a B packed beforehand ("reuse": the packing not
+// timed) and with the packing timed ("pack+product"), per CPU second:
+//
+//	go test -run NONE -bench SgemmBF16PackedB -benchtime 5x -count 3 ./kernels/
+func BenchmarkSgemmBF16PackedB(b *testing.B) {
+	if !BF16Hardware() {
+		b.Skip("CPU lacks AVX512_BF16: nothing is packed")
+	}
+	r := rand.New(rand.NewPCG(47, 48))
+	for _, s := range []struct {
+		name    string
+		transB  bool
+		m, n, k int
+	}{
+		{"NT/linear/2048x768x768", true, 2048, 768, 768},
+		{"NN/linear-dx/2048x768x3072", false, 2048, 768, 3072},
+		{"NT/ffn1/2048x3072x768", true, 2048, 3072, 768},
+		{"NT/vocab/1200x30522x768", true, 1200, 30522, 768},
+		{"NN/vocab-dx/1200x768x30522", false, 1200, 768, 30522},
+	} {
+		a, lda, bb, ldb, c, ldc := packedOperands(r, false, s.transB, s.m, s.n, s.k, 0)
+		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+		withThreads(2, func() {
+			b.Run(s.name+"/sgemm", func(b *testing.B) {
+				benchBF16Loop(b, flops, 2, func() { SgemmBF16(false, s.transB, s.m, s.n, s.k, 1, a, lda, bb, ldb, 0, c, ldc) })
+			})
+			pb := PackBF16B(nil, s.transB, s.k, s.n, bb, ldb)
+			b.Run(s.name+"/reuse", func(b *testing.B) {
+				benchBF16Loop(b, flops, 2, func() { SgemmBF16PackedB(false, s.m, s.n, s.k, 1, a, lda, pb, 0, c, ldc) })
+			})
+			b.Run(s.name+"/pack+product", func(b *testing.B) {
+				benchBF16Loop(b, flops, 2, func() {
+					pb = PackBF16B(pb, s.transB, s.k, s.n, bb, ldb)
+					SgemmBF16PackedB(false, s.m, s.n, s.k, 1, a, lda, pb, 0, c, ldc)
+				})
+			})
+		})
+	}
+}

@@ -325,7 +325,7 @@ func (g *bf16Config) sgemmPB(transA, transB bool, m, n, k int, alpha float32, a 
 	// split: split the longer side, so the shorter one is the one packed
 	// twice (the MLM head's products with the 30522-row embedding have M of
 	// a few hundred masked tokens).
-	x.splitN = n > m
+	x.splitN = n > m // as BF16PackedBSaves assumes
 	size, tile := m, g.mr
 	if x.splitN {
 		size, tile = n, g.nr

@@ -122,9 +122,22 @@ type packedWeight struct {
 	valid bool
 }
 
+// has reports whether this pass has packed op(w) (k×n) already.
+func (ws *packedWeights) has(w *Tensor, transW bool, k, n int) bool {
+	e := ws.byWeight[w]
+	if e == nil || !e.valid {
+		return false
+	}
+	t, pk, pn := e.pb.Shape()
+	return t == transW && pk == k && pn == n
+}
+
 // get returns w's packed op(w) (k×n), packing it if this pass has not yet,
 // or has packed the other layout.
 func (ws *packedWeights) get(w *Tensor, transW bool, k, n int) *kernels.BF16PackedB {
+	if ws.has(w, transW, k, n) {
+		return ws.byWeight[w].pb
+	}
 	e := ws.byWeight[w]
 	if e == nil {
 		if ws.byWeight == nil {
@@ -132,11 +145,6 @@ func (ws *packedWeights) get(w *Tensor, transW bool, k, n int) *kernels.BF16Pack
 		}
 		e = &packedWeight{}
 		ws.byWeight[w] = e
-	}
-	if e.valid {
-		if t, pk, pn := e.pb.Shape(); t == transW && pk == k && pn == n {
-			return e.pb
-		}
 	}
 	ldb := n
 	if transW {
@@ -163,12 +171,17 @@ func (ws *packedWeights) bytes() int {
 	return n
 }
 
+// gemmWeight reads w's packed copy when this pass has one in this layout,
+// or when packing it once saves work in this very product (its threads
+// would each pack all of w); elsewhere SgemmBF16 packs w in the product,
+// per block, with no copy of the whole weight (which, written out and read
+// back, costs more memory traffic than it saves when read once).
 func (cpuBF16Device) gemmWeight(ws *packedWeights, transW bool, m, n, k int, x, w *Tensor, beta float32, c *Tensor) {
-	if kernels.BF16StreamsB(false, transW, m, k) { // nothing to reuse
-		CPUBF16.Gemm(false, transW, 1, m, n, k, 1, x, w, beta, c)
+	if ws.has(w, transW, k, n) || kernels.BF16PackedBSaves(false, transW, m, n, k) {
+		kernels.SgemmBF16PackedB(false, m, n, k, 1, x.Data, k, ws.get(w, transW, k, n), beta, c.Data, n)
 		return
 	}
-	kernels.SgemmBF16PackedB(false, m, n, k, 1, x.Data, k, ws.get(w, transW, k, n), beta, c.Data, n)
+	CPUBF16.Gemm(false, transW, 1, m, n, k, 1, x, w, beta, c)
 }
 
 // gemmWeight runs c = x·op(w) + beta*c for a weight w on the tape's device,

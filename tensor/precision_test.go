@@ -61,9 +61,11 @@ func linearBF16Want(rows, in, out int, x, w, dy []float32) (y, dx []float32) {
 // of SgemmBF16 on the float32 weight, at every level (the emulation packs
 // nothing and must be unchanged), for shapes on both sides of the small-M
 // path and of the thread split; the weight is used twice in one pass
-// (the second use reads the packed copy).
+// (the second use reads the packed copy where the first packed it).
 func TestLinearBF16PackedWeights(t *testing.T) {
-	shapes := [][3]int{{3, 64, 50}, {40, 70, 300}, {300, 70, 40}, {130, 769, 33}}
+	// rows×in×out: the small-M path, splits along N (nothing packed),
+	// splits along M (packed), one of each.
+	shapes := [][3]int{{3, 64, 50}, {40, 70, 300}, {600, 128, 64}, {130, 769, 33}}
 	forEachKernelLevel(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(1, 2))
 		for _, s := range shapes {
@@ -84,7 +86,7 @@ func TestLinearBF16PackedWeights(t *testing.T) {
 			tp.Backward(loss)
 			// x.Grad sums the backward of the one product that reached the loss.
 			sameBits(t, fmt.Sprintf("%v: dx", s), x.Grad.Data, wantDX)
-			packed := kernels.BF16Hardware() // the backward (NN) product packs at any size
+			packed := kernels.BF16PackedBSaves(false, true, rows, out, in) || kernels.BF16PackedBSaves(false, false, rows, in, out)
 			if got := tp.PackedWeightBytes() > 0; got != packed {
 				t.Errorf("%v: tape holds %d bytes of packed weights, want packing %v", s, tp.PackedWeightBytes(), packed)
 			}
@@ -97,7 +99,7 @@ func TestLinearBF16PackedWeights(t *testing.T) {
 // was Reset in between (the training loop) or the change came right after
 // Backward on the same tape; on a no-grad tape, after Reset.
 func TestLinearBF16PackedWeightsNotStale(t *testing.T) {
-	const rows, in, out = 40, 70, 300
+	const rows, in, out = 600, 64, 128 // a split along M: packed on 2 threads
 	update := func(w *Tensor) {
 		for i := range w.Data {
 			w.Data[i] = 0.5*w.Data[i] - 0.25 // an optimizer step
@@ -127,6 +129,9 @@ func TestLinearBF16PackedWeightsNotStale(t *testing.T) {
 					y := tp.Linear(x, w, nil)
 					want, _ := linearBF16Want(rows, in, out, x.Data, w.Data, make([]float32, rows*out))
 					sameBits(t, fmt.Sprintf("step %d: forward", step), y.Data, want)
+					if packed := kernels.BF16Hardware() && kernels.Threads() > 1; packed != (tp.PackedWeightBytes() > 0) {
+						t.Fatalf("step %d: %d bytes of packed weights, want packing %v", step, tp.PackedWeightBytes(), packed)
+					}
 					c.step(tp, y, w)
 				}
 			})

@@ -93,7 +93,9 @@ func (g *bf16Config) packB16(dst *BF16PackedB, transB bool, k, n int, b []float3
 		kp := (kc + 1) / 2
 		blk := p.words[pc:]
 		pcK := q * g.kc
-		ParallelFor(nPanels, max(1, 64/max(1, kp/g.nr)), func(lo, hi int) {
+		// Panels are independent: split them over the threads, at least
+		// 64 Ki words (256 KiB written) per piece.
+		ParallelFor(nPanels, max(1, 65536/(kp*g.nr)), func(lo, hi int) {
 			w := g.getWork()
 			jc := lo * g.nr
 			g.packB(w, blk[jc*kp:], transB, b, ldb, pcK, jc, kc, min(hi*g.nr, n)-jc)

@@ -78,6 +78,9 @@ func (g *bf16Config) packB16(dst *BF16PackedB, transB bool, k, n int, b []float3
 		p.words, p.blocks = words[:0], blocks
 		return p
 	}
+	if g.nc%g.nr != 0 { // gemmPB finds a block's panels at column/nr
+		panic("kernels: bf16 level " + g.name + ": nc not a multiple of nr")
+	}
 	nPanels := (n + g.nr - 1) / g.nr
 	size := 0
 	for pc := 0; pc < k; pc += g.kc {

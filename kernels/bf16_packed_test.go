@@ -183,3 +183,41 @@ func BenchmarkSgemmBF16PackedB(b *testing.B) {
 		})
 	}
 }
+
+// TestBF16PackPairsA: a transposed A block packed by packPairsA (pairs of
+// rows converted across the block, then cut into panels) holds the same
+// words as packed panel by panel with packPairs, for the Go twin and each
+// VDPBF16PS level the CPU has, with odd and even kc and a partial panel.
+func TestBF16PackPairsA(t *testing.T) {
+	configs := append([]*bf16Config{bf16GoConfig}, bf16Variants...)
+	r := rand.New(rand.NewPCG(49, 50))
+	for _, g := range configs {
+		t.Run(g.name, func(t *testing.T) {
+			if g != bf16GoConfig {
+				requireBF16(t)
+			}
+			for _, s := range [][2]int{{g.mc, g.kc}, {g.mc - 5, g.kc - 1}, {g.mr + 1, 3}, {1, 2}, {7, 5}} {
+				mc, kc := s[0], s[1]
+				const ic, pc = 3, 1
+				lda := ic + mc + 2
+				a := make([]float32, (pc+kc)*lda)
+				fillUniform(r, a, 2)
+				kp := (kc + 1) / 2
+				w := g.getWork()
+				clear(w.a)
+				g.packPairsA(w, a, lda, ic, pc, mc, kc)
+				got := append([]uint32(nil), w.a[:roundUp(mc, g.mr)*kp]...)
+				putBF16Work(w)
+				want := make([]uint32, len(got))
+				for ir := 0; ir < mc; ir += g.mr {
+					g.packPairs(want[ir*kp:ir*kp+kp*g.mr], a, lda, pc*lda+ic+ir, kc, g.mr, min(g.mr, mc-ir))
+				}
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("mc=%d kc=%d: word %d = %#x, want %#x", mc, kc, i, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}

@@ -66,6 +66,7 @@ type bf16Work struct {
 	a, b []uint32  // packed A block and B block, 64-byte aligned, with slack
 	rows []uint32  // words of up to max(mr, nr) rows before their transpose
 	tile []float32 // mr×nr scratch tile for edges
+	pair []uint32  // one pair of rows of a transposed A block, as words
 }
 
 var bf16WorkFree struct {
@@ -187,9 +188,43 @@ func (g *bf16Config) packA(w *bf16Work, transA bool, a []float32, lda, ic, pc, m
 		mt := min(mr, mc-ir)
 		panel := w.a[ir*kp : ir*kp+kp*mr]
 		if transA { // op(A)(i,p) = a[p*lda+i]: a pair spans rows p, p+1
+			if kc/2 > 0 {
+				g.packPairsA(w, a, lda, ic, pc, mc, kc)
+				return
+			}
 			g.packPairs(panel, a, lda, pc*lda+ic+ir, kc, mr, mt)
 		} else {
 			g.packRuns(w, panel, a, lda, (ic+ir)*lda+pc, kc, mr, mt)
+		}
+	}
+}
+
+// packPairsA packs a transposed A block (its pairs span two rows of a) into
+// mr-row panels: each full pair of rows is converted across the block's
+// whole width mc into w.pair, then cut into the panels. This streams along
+// the rows of a; converting panel by panel (packPairs) reads mr floats of a
+// row at a time, an mr-wide masked vector per pair and row, and cost the TN
+// form a quarter of its time. An odd kc's last row goes panel by panel
+// (its zero partner row, bf16Zeros, is only 64 wide).
+func (g *bf16Config) packPairsA(w *bf16Work, a []float32, lda, ic, pc, mc, kc int) {
+	mr, kp, full := g.mr, (kc+1)/2, kc/2
+	wd := roundUp(mc, mr)
+	if len(w.pair) < wd {
+		w.pair = make([]uint32, wd)
+	}
+	row := w.pair[:wd]
+	for q := 0; q < full; q++ {
+		off := (pc+2*q)*lda + ic
+		g.cvtPairs(&row[0], &a[off], &a[off+lda], mc, wd)
+		for ir := 0; ir < mc; ir += mr {
+			o := ir*kp + q*mr
+			copy(w.a[o:o+mr], row[ir:ir+mr])
+		}
+	}
+	if full < kp {
+		for ir := 0; ir < mc; ir += mr {
+			o := ir*kp + full*mr
+			g.cvtPairs(&w.a[o], &a[(pc+kc-1)*lda+ic+ir], &bf16Zeros[0], min(mr, mc-ir), mr)
 		}
 	}
 }

@@ -18,13 +18,15 @@ import (
 // missing rows and columns at the edges are zero words. The float32 operands
 // are rounded to bf16 while they are packed (VCVTNE2PS2BF16), so no bf16 copy
 // of a matrix is ever stored: weights cost their conversion once per product
-// at most, within the packing that the float32 path pays as well.
+// at most, within the packing that the float32 path pays as well (a whole
+// packed copy of a weight is bf16_packed.go's, optional).
 //
 // Where a pair lies along a contiguous run (rows of a row-major A, rows of a
 // transposed B) the run is converted into words (cvtRow) and the words are
 // transposed into the panel by the float32 packers (a word moves like a
 // float). Where a pair spans two rows (a row-major B, a transposed A) the two
-// rows are converted and interleaved straight into the panel (cvtPairs).
+// rows are converted and interleaved straight into the panel (cvtPairs; for
+// a transposed A across the whole block, then cut into panels: packPairsA).
 //
 // A future AMX level packs differently (tiles of 16 rows × 32 bf16) and
 // would sit above this one with its own bf16Config fields.

@@ -16,10 +16,11 @@ import (
 //
 // with the low half the even k. An odd k pads its last pair with a zero;
 // missing rows and columns at the edges are zero words. The float32 operands
-// are rounded to bf16 while they are packed (VCVTNE2PS2BF16), so no bf16 copy
-// of a matrix is ever stored: weights cost their conversion once per product
-// at most, within the packing that the float32 path pays as well (a whole
-// packed copy of a weight is bf16_packed.go's, optional).
+// are rounded to bf16 while they are packed (VCVTNE2PS2BF16), so a product
+// stores no bf16 copy of a matrix: weights cost their conversion once per
+// product at most, within the packing that the float32 path pays as well
+// (a whole packed copy of a weight, read by several products, is
+// bf16_packed.go's BF16PackedB).
 //
 // Where a pair lies along a contiguous run (rows of a row-major A, rows of a
 // transposed B) the run is converted into words (cvtRow) and the words are

@@ -16,15 +16,18 @@ import (
 //
 // with the low half the even k. An odd k pads its last pair with a zero;
 // missing rows and columns at the edges are zero words. The float32 operands
-// are rounded to bf16 while they are packed (VCVTNE2PS2BF16), so no bf16 copy
-// of a matrix is ever stored: weights cost their conversion once per product
-// at most, within the packing that the float32 path pays as well.
+// are rounded to bf16 while they are packed (VCVTNE2PS2BF16), so a product
+// stores no bf16 copy of a matrix: weights cost their conversion once per
+// product at most, within the packing that the float32 path pays as well
+// (a whole packed copy of a weight, read by several products, is
+// bf16_packed.go's BF16PackedB).
 //
 // Where a pair lies along a contiguous run (rows of a row-major A, rows of a
 // transposed B) the run is converted into words (cvtRow) and the words are
 // transposed into the panel by the float32 packers (a word moves like a
 // float). Where a pair spans two rows (a row-major B, a transposed A) the two
-// rows are converted and interleaved straight into the panel (cvtPairs).
+// rows are converted and interleaved straight into the panel (cvtPairs; for
+// a transposed A across the whole block, then cut into panels: packPairsA).
 //
 // A future AMX level packs differently (tiles of 16 rows × 32 bf16) and
 // would sit above this one with its own bf16Config fields.
@@ -66,6 +69,7 @@ type bf16Work struct {
 	a, b []uint32  // packed A block and B block, 64-byte aligned, with slack
 	rows []uint32  // words of up to max(mr, nr) rows before their transpose
 	tile []float32 // mr×nr scratch tile for edges
+	pair []uint32  // one pair of rows of a transposed A block, as words
 }
 
 var bf16WorkFree struct {
@@ -113,6 +117,14 @@ func asFloats(w []uint32) []float32 {
 
 // gemm runs C = alpha*op(A)*op(B) + beta*C on the calling goroutine.
 func (g *bf16Config) gemm(w *bf16Work, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	g.gemmPB(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, nil, 0, beta, c, ldc)
+}
+
+// gemmPB is gemm reading op(B)'s panels from pb (packed by g, columns
+// pbCol.. of pb are this product's columns 0..) instead of packing b, when
+// pb is not nil. The panels are the ones packB would make, so the products
+// are bit for bit the same.
+func (g *bf16Config) gemmPB(w *bf16Work, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, pb *BF16PackedB, pbCol int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -130,20 +142,25 @@ func (g *bf16Config) gemm(w *bf16Work, transA, transB bool, m, n, k int, alpha f
 			if pc > 0 {
 				bet = 1
 			}
-			g.packB(w, transB, b, ldb, pc, jc, kc, nc)
+			bb := w.b
+			if pb != nil {
+				bb = pb.words[pb.blocks[pc/g.kc]+(pbCol+jc)*kp:]
+			} else {
+				g.packB(w, w.b, transB, b, ldb, pc, jc, kc, nc)
+			}
 			for ic := 0; ic < m; ic += g.mc {
 				mc := min(g.mc, m-ic)
 				g.packA(w, transA, a, lda, ic, pc, mc, kc)
 				if g.jrInner {
 					for ir := 0; ir < mc; ir += mr {
 						for jr := 0; jr < nc; jr += nr {
-							g.tile(w, ir, jr, mc, nc, kp, alpha, bet, c, (ic+ir)*ldc+jc+jr, ldc)
+							g.tile(w, bb, ir, jr, mc, nc, kp, alpha, bet, c, (ic+ir)*ldc+jc+jr, ldc)
 						}
 					}
 				} else {
 					for jr := 0; jr < nc; jr += nr {
 						for ir := 0; ir < mc; ir += mr {
-							g.tile(w, ir, jr, mc, nc, kp, alpha, bet, c, (ic+ir)*ldc+jc+jr, ldc)
+							g.tile(w, bb, ir, jr, mc, nc, kp, alpha, bet, c, (ic+ir)*ldc+jc+jr, ldc)
 						}
 					}
 				}
@@ -153,10 +170,11 @@ func (g *bf16Config) gemm(w *bf16Work, transA, transB bool, m, n, k int, alpha f
 }
 
 // tile runs the micro-kernel on tile (ir, jr) of the current block, whose C
-// corner is c[co]; edge tiles go through the scratch tile.
-func (g *bf16Config) tile(w *bf16Work, ir, jr, mc, nc, kp int, alpha, beta float32, c []float32, co, ldc int) {
+// corner is c[co], with B's panels in bb; edge tiles go through the scratch
+// tile.
+func (g *bf16Config) tile(w *bf16Work, bb []uint32, ir, jr, mc, nc, kp int, alpha, beta float32, c []float32, co, ldc int) {
 	mr, nr := g.mr, g.nr
-	ap, bp := &w.a[ir*kp], &w.b[jr*kp]
+	ap, bp := &w.a[ir*kp], &bb[jr*kp]
 	mt, nt := min(mr, mc-ir), min(nr, nc-jr)
 	if mt == mr && nt == nr {
 		g.kernel(kp, ap, bp, at(c, co), ldc, alpha, beta)
@@ -173,6 +191,10 @@ func (g *bf16Config) packA(w *bf16Work, transA bool, a []float32, lda, ic, pc, m
 		mt := min(mr, mc-ir)
 		panel := w.a[ir*kp : ir*kp+kp*mr]
 		if transA { // op(A)(i,p) = a[p*lda+i]: a pair spans rows p, p+1
+			if kc/2 > 0 {
+				g.packPairsA(w, a, lda, ic, pc, mc, kc)
+				return
+			}
 			g.packPairs(panel, a, lda, pc*lda+ic+ir, kc, mr, mt)
 		} else {
 			g.packRuns(w, panel, a, lda, (ic+ir)*lda+pc, kc, mr, mt)
@@ -180,12 +202,43 @@ func (g *bf16Config) packA(w *bf16Work, transA bool, a []float32, lda, ic, pc, m
 	}
 }
 
-// packB packs op(B)[pc:pc+kc, jc:jc+nc] into nr-column panels of kp words each.
-func (g *bf16Config) packB(w *bf16Work, transB bool, b []float32, ldb, pc, jc, kc, nc int) {
+// packPairsA packs a transposed A block (its pairs span two rows of a) into
+// mr-row panels: each full pair of rows is converted across the block's
+// whole width mc into w.pair, then cut into the panels. This streams along
+// the rows of a; converting panel by panel (packPairs) reads mr floats of a
+// row at a time, an mr-wide masked vector per pair and row, and cost the TN
+// form a quarter of its time. An odd kc's last row goes panel by panel
+// (its zero partner row, bf16Zeros, is only 64 wide).
+func (g *bf16Config) packPairsA(w *bf16Work, a []float32, lda, ic, pc, mc, kc int) {
+	mr, kp, full := g.mr, (kc+1)/2, kc/2
+	wd := roundUp(mc, mr)
+	if len(w.pair) < wd {
+		w.pair = make([]uint32, wd)
+	}
+	row := w.pair[:wd]
+	for q := 0; q < full; q++ {
+		off := (pc+2*q)*lda + ic
+		g.cvtPairs(&row[0], &a[off], &a[off+lda], mc, wd)
+		for ir := 0; ir < mc; ir += mr {
+			o := ir*kp + q*mr
+			copy(w.a[o:o+mr], row[ir:ir+mr])
+		}
+	}
+	if full < kp {
+		for ir := 0; ir < mc; ir += mr {
+			o := ir*kp + full*mr
+			g.cvtPairs(&w.a[o], &a[(pc+kc-1)*lda+ic+ir], &bf16Zeros[0], min(mr, mc-ir), mr)
+		}
+	}
+}
+
+// packB packs op(B)[pc:pc+kc, jc:jc+nc] into dst as nr-column panels of kp
+// words each (w.rows is its scratch).
+func (g *bf16Config) packB(w *bf16Work, dst []uint32, transB bool, b []float32, ldb, pc, jc, kc, nc int) {
 	nr, kp := g.nr, (kc+1)/2
 	for jr := 0; jr < nc; jr += nr {
 		nt := min(nr, nc-jr)
-		panel := w.b[jr*kp : jr*kp+kp*nr]
+		panel := dst[jr*kp : jr*kp+kp*nr]
 		if transB { // op(B)(p,j) = b[j*ldb+p]: pairs along rows of b
 			g.packRuns(w, panel, b, ldb, (jc+jr)*ldb+pc, kc, nr, nt)
 		} else {
@@ -237,6 +290,7 @@ type bf16Args struct {
 	strideA, strideB, strideC int
 	batched, splitN           bool
 	chunk                     int
+	pb                        *BF16PackedB // nil: pack b
 }
 
 var bf16ArgsPool argPool[bf16Args]
@@ -268,32 +322,48 @@ func (x *bf16Args) runRange(lo, hi int) {
 				a = a[lo*x.lda:]
 			}
 		}
-		x.g.gemm(w, x.transA, x.transB, m, n, x.k, x.alpha, a, x.lda, b, x.ldb, x.beta, c, x.ldc)
+		col := 0
+		if x.splitN {
+			col = lo
+		}
+		x.g.gemmPB(w, x.transA, x.transB, m, n, x.k, x.alpha, a, x.lda, b, x.ldb, x.pb, col, x.beta, c, x.ldc)
 	}
 	putBF16Work(w)
 }
 
 // sgemm is the level's SgemmBF16: validated operands, m, n > 0.
 func (g *bf16Config) sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if !transA && transB && m <= smallMRows && k >= 32 && g.dot4 != nil {
+	g.sgemmPB(transA, transB, m, n, k, alpha, a, lda, b, ldb, nil, beta, c, ldc)
+}
+
+// streamsB reports whether sgemm reads B without packing it (the small-M
+// path): there a packed copy of B is not used.
+func (g *bf16Config) streamsB(transA, transB bool, m, k int) bool {
+	return !transA && transB && m <= smallMRows && k >= 32 && g.dot4 != nil
+}
+
+// sgemmPB is sgemm with op(B)'s panels read from pb (packed by g from b)
+// when pb is not nil; the small-M path reads b itself, as sgemm does.
+func (g *bf16Config) sgemmPB(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, pb *BF16PackedB, beta float32, c []float32, ldc int) {
+	if g.streamsB(transA, transB, m, k) {
 		g.sgemmSmallMNT(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	threads := Threads()
 	if threads == 1 || 2*m*n*k < gemmParallelMinFlops {
 		w := g.getWork()
-		g.gemm(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		g.gemmPB(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, pb, 0, beta, c, ldc)
 		putBF16Work(w)
 		return
 	}
 	x := bf16ArgsPool.get()
 	*x = bf16Args{g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, pb: pb}
 	// Every thread packs (and converts) all of the operand it does not
 	// split: split the longer side, so the shorter one is the one packed
 	// twice (the MLM head's products with the 30522-row embedding have M of
 	// a few hundred masked tokens).
-	x.splitN = n > m
+	x.splitN = n > m // as BF16PackedBSaves assumes
 	size, tile := m, g.mr
 	if x.splitN {
 		size, tile = n, g.nr

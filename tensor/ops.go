@@ -143,7 +143,7 @@ func (tp *Tape) Linear(x, w, b *Tensor) *Tensor {
 	copy(shape[:], x.Shape())
 	shape[x.rank-1] = o
 	out := tp.alloc(false, shape[:x.rank]...)
-	tp.dev.Gemm(false, true, 1, rows, o, in, 1, x, w, 0, out)
+	tp.gemmWeight(true, rows, o, in, x, w, 0, out)
 	if b != nil {
 		tp.dev.AddRowVector(out, b, rows, o)
 	}
@@ -156,7 +156,7 @@ func (tp *Tape) linearBackward(nd *node) {
 	dy := nd.out.Grad
 	if req(nd.a) { // dx (rows×in) += dy (rows×out) · w (out×in)
 		dx, beta := tp.gradBeta(nd.a)
-		tp.dev.Gemm(false, false, 1, rows, in, o, 1, dy, nd.b, beta, dx)
+		tp.gemmWeight(false, rows, in, o, dy, nd.b, beta, dx)
 	}
 	if req(nd.b) { // dw (out×in) += dyᵀ · x
 		dw, beta := tp.gradBeta(nd.b)

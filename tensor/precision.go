@@ -87,3 +87,113 @@ func WithPrecision(d Device, p Precision) (Device, error) {
 	}
 	return nil, fmt.Errorf("precision %s is not supported on device %s", p, d.Name())
 }
+
+// Packed weights. Every product that reads a weight reads it as B (forward
+// x·Wᵀ, backward dY·W), and SgemmBF16 converts B to bf16 and packs it in
+// each product, once per thread that does not split B's columns. On the
+// avx512bf16 level CPUBF16 instead converts and packs each weight once per
+// pass of a tape (kernels.PackBF16B) and runs its products from the packed
+// copy (kernels.SgemmBF16PackedB), which gives the same bits.
+//
+// Staleness: the packed copies belong to the tape and are dropped by Reset
+// and at the end of Backward, so they live within one pass, during which
+// the weights cannot change (the backward pass reads them too; an optimizer
+// step runs after Backward). A no-grad tape keeps them until Reset: write
+// a weight only between Resets, as training and evaluation loops do.
+
+// weightGemmer is a Device whose products can read a weight from a packed
+// copy kept in a tape's packedWeights.
+type weightGemmer interface {
+	// gemmWeight runs c = x·op(w) + beta*c (x m×k, op(w) k×n, op(w) =
+	// wᵀ when transW) on the device, through ws.
+	gemmWeight(ws *packedWeights, transW bool, m, n, k int, x, w *Tensor, beta float32, c *Tensor)
+}
+
+// packedWeights holds a tape's packed weights, one layout per weight at a
+// time (the forward NT and backward NN products want different panels), so
+// their memory is at most about half of the float32 weights it has read.
+// Entries stay allocated when dropped and are repacked in place next pass.
+type packedWeights struct {
+	byWeight map[*Tensor]*packedWeight
+}
+
+type packedWeight struct {
+	pb    *kernels.BF16PackedB
+	valid bool
+}
+
+// has reports whether this pass has packed op(w) (k×n) already.
+func (ws *packedWeights) has(w *Tensor, transW bool, k, n int) bool {
+	e := ws.byWeight[w]
+	if e == nil || !e.valid {
+		return false
+	}
+	t, pk, pn := e.pb.Shape()
+	return t == transW && pk == k && pn == n
+}
+
+// get returns w's packed op(w) (k×n), packing it if this pass has not yet,
+// or has packed the other layout.
+func (ws *packedWeights) get(w *Tensor, transW bool, k, n int) *kernels.BF16PackedB {
+	if ws.has(w, transW, k, n) {
+		return ws.byWeight[w].pb
+	}
+	e := ws.byWeight[w]
+	if e == nil {
+		if ws.byWeight == nil {
+			ws.byWeight = map[*Tensor]*packedWeight{}
+		}
+		e = &packedWeight{}
+		ws.byWeight[w] = e
+	}
+	ldb := n
+	if transW {
+		ldb = k
+	}
+	e.pb = kernels.PackBF16B(e.pb, transW, k, n, w.Data, ldb)
+	e.valid = true
+	return e.pb
+}
+
+// invalidate drops every packed weight (keeping the memory).
+func (ws *packedWeights) invalidate() {
+	for _, e := range ws.byWeight {
+		e.valid = false
+	}
+}
+
+// Bytes returns the memory of the packed weights.
+func (ws *packedWeights) bytes() int {
+	n := 0
+	for _, e := range ws.byWeight {
+		n += e.pb.Bytes()
+	}
+	return n
+}
+
+// gemmWeight reads w's packed copy when this pass has one in this layout,
+// or when packing it once saves work in this very product (its threads
+// would each pack all of w); elsewhere SgemmBF16 packs w in the product,
+// per block, with no copy of the whole weight (which, written out and read
+// back, costs more memory traffic than it saves when read once).
+func (cpuBF16Device) gemmWeight(ws *packedWeights, transW bool, m, n, k int, x, w *Tensor, beta float32, c *Tensor) {
+	if ws.has(w, transW, k, n) || kernels.BF16PackedBSaves(false, transW, m, n, k) {
+		kernels.SgemmBF16PackedB(false, m, n, k, 1, x.Data, k, ws.get(w, transW, k, n), beta, c.Data, n)
+		return
+	}
+	CPUBF16.Gemm(false, transW, 1, m, n, k, 1, x, w, beta, c)
+}
+
+// gemmWeight runs c = x·op(w) + beta*c for a weight w on the tape's device,
+// through the tape's packed weights where the device keeps them.
+func (tp *Tape) gemmWeight(transW bool, m, n, k int, x, w *Tensor, beta float32, c *Tensor) {
+	if g, ok := tp.dev.(weightGemmer); ok {
+		g.gemmWeight(&tp.weights, transW, m, n, k, x, w, beta, c)
+		return
+	}
+	tp.dev.Gemm(false, transW, 1, m, n, k, 1, x, w, beta, c)
+}
+
+// PackedWeightBytes returns the memory the tape holds in packed bf16 weights
+// (0 unless it has run bf16 products on the avx512bf16 level).
+func (tp *Tape) PackedWeightBytes() int { return tp.weights.bytes() }

@@ -22,6 +22,9 @@ type Tape struct {
 	// gradient is complete (SetGradReadyHook); readyAt is its scratch.
 	gradReady func(*Tensor)
 	readyAt   map[int][]*Tensor
+
+	// weights holds bf16 weights packed during this pass (precision.go).
+	weights packedWeights
 }
 
 // SetGradReadyHook makes Backward call f(t) for every leaf tensor t that
@@ -85,6 +88,7 @@ func (tp *Tape) Reset() {
 	clear(tp.free)
 	tp.free = tp.free[:0]
 	tp.arena.reset()
+	tp.weights.invalidate()
 }
 
 // Backward computes the gradient of the scalar loss with respect to every
@@ -104,6 +108,7 @@ func (tp *Tape) Backward(loss *Tensor) {
 	if loss.Size() != 1 {
 		panic(fmt.Sprintf("tensor.Backward: loss has shape %v, want a scalar", loss.Shape()))
 	}
+	defer tp.weights.invalidate() // an optimizer step may follow
 	if !loss.requiresGrad {
 		return // nothing depends on a parameter
 	}

@@ -302,27 +302,8 @@ func (x *bf16Args) runRange(lo, hi int) {
 			x.g.gemm(w, x.transA, x.transB, x.m, x.n, x.k, x.alpha, x.a[p*x.strideA:], x.lda, x.b[p*x.strideB:], x.ldb, x.beta, x.c[p*x.strideC:], x.ldc)
 			continue
 		}
-		a, b, c := x.a, x.b, x.c
-		m, n := x.m, x.n
-		lo := p * x.chunk
-		if x.splitN {
-			n = min(x.n-lo, x.chunk)
-			c = c[lo:]
-			if x.transB {
-				b = b[lo*x.ldb:]
-			} else {
-				b = b[lo:]
-			}
-		} else {
-			m = min(x.m-lo, x.chunk)
-			c = c[lo*x.ldc:]
-			if x.transA {
-				a = a[lo:]
-			} else {
-				a = a[lo*x.lda:]
-			}
-		}
-		col := 0
+		m, n, lo, a, b, c := splitPart(p, x.chunk, x.splitN, x.transA, x.transB, x.m, x.n, x.a, x.b, x.c, x.lda, x.ldb, x.ldc)
+		col := 0 // the first column of the part in the packed B
 		if x.splitN {
 			col = lo
 		}

@@ -34,26 +34,7 @@ func (x *gemmArgs) runRange(lo, hi int) {
 			x.g.gemm(w, x.transA, x.transB, x.m, x.n, x.k, x.alpha, x.a[p*x.strideA:], x.lda, x.b[p*x.strideB:], x.ldb, x.beta, x.c[p*x.strideC:], x.ldc)
 			continue
 		}
-		a, b, c := x.a, x.b, x.c
-		m, n := x.m, x.n
-		lo := p * x.chunk
-		if x.splitN {
-			n = min(x.n-lo, x.chunk)
-			c = c[lo:]
-			if x.transB {
-				b = b[lo*x.ldb:]
-			} else {
-				b = b[lo:]
-			}
-		} else {
-			m = min(x.m-lo, x.chunk)
-			c = c[lo*x.ldc:]
-			if x.transA {
-				a = a[lo:]
-			} else {
-				a = a[lo*x.lda:]
-			}
-		}
+		m, n, _, a, b, c := splitPart(p, x.chunk, x.splitN, x.transA, x.transB, x.m, x.n, x.a, x.b, x.c, x.lda, x.ldb, x.ldc)
 		x.g.gemm(w, x.transA, x.transB, m, n, x.k, x.alpha, a, x.lda, b, x.ldb, x.beta, c, x.ldc)
 	}
 	putWork(w)
@@ -102,4 +83,26 @@ func (g *gemmConfig) sgemmBatched(transA, transB bool, m, n, k int, alpha float3
 		strideA: strideA, strideB: strideB, strideC: strideC, batched: true}
 	parallelRange(batch, 1, x)
 	gemmArgsPool.put(x)
+}
+
+// splitPart returns the operands of part p of a product split chunk at a
+// time along M (rows of A and C) or, with splitN, along N (columns of B and
+// C): its sizes, the first row or column it starts at, and the slices of a,
+// b and c it starts from.
+func splitPart(p, chunk int, splitN, transA, transB bool, m, n int, a, b, c []float32, lda, ldb, ldc int) (pm, pn, lo int, pa, pb, pc []float32) {
+	lo = p * chunk
+	if splitN {
+		if transB {
+			b = b[lo*ldb:]
+		} else {
+			b = b[lo:]
+		}
+		return m, min(n-lo, chunk), lo, a, b, c[lo:]
+	}
+	if transA {
+		a = a[lo:]
+	} else {
+		a = a[lo*lda:]
+	}
+	return min(m-lo, chunk), n, lo, a, b, c[lo*ldc:]
 }

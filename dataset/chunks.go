@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/distilgo/distilgo/internal/rng"
 )
 
 // Tokenizer is what the pipeline needs of a tokenizer;
@@ -77,17 +79,6 @@ func (c *Chunks) Subset(idx []int) *Chunks {
 	return s
 }
 
-// EpochOrder returns the order in which to visit n training chunks in an
-// epoch (the trainer's RandomSampler): a uniformly random permutation of
-// [0, n) from the package's PCG stream "shuf" for (seed, epoch), so that a
-// resumed run visits the same chunks in the same order.
-func EpochOrder(n int, seed uint64, epoch int) []int {
-	if n < 0 {
-		panic(fmt.Sprintf("dataset: EpochOrder: negative n %d", n))
-	}
-	return newRNG(seed, streamShuffle, int64(epoch), 0).permutation(n)
-}
-
 // SplitTrainTest downsamples c as datasets' train_test_split(train_size,
 // test_size, seed) does: a seeded random permutation p of the N chunks
 // (Fisher-Yates over the package's PCG stream "split"; numpy's exact
@@ -101,7 +92,7 @@ func SplitTrainTest(c *Chunks, trainSize, testSize int, seed uint64) (train, tes
 	if trainSize+testSize > n {
 		return nil, nil, fmt.Errorf("split train/test: train size %d + test size %d = %d is more than the %d chunks", trainSize, testSize, trainSize+testSize, n)
 	}
-	p := newRNG(seed, streamSplit, 0, 0).permutation(n)
+	p := rng.Keyed(seed, rng.PurposeSplit, 0, 0).Perm(n)
 	return c.Subset(p[testSize : testSize+trainSize]), c.Subset(p[:testSize]), nil
 }
 

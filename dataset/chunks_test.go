@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distilgo/distilgo/internal/rng"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -29,7 +30,7 @@ func groupTextsRef(docs []Document, tok Tokenizer, chunkSize, groupSize int) *Ch
 
 func TestBuildChunksMatchesReference(t *testing.T) {
 	tok := newFakeTok()
-	r := newRNG(1, 0, 0, 0)
+	r := rng.Keyed(1, 0, 0, 0)
 	docs := randomDocs(r, 2345, 60)
 	docs[17].Text = "" // [CLS][SEP] only
 	for _, tc := range []struct{ chunk, group, workers int }{
@@ -182,7 +183,7 @@ func TestSplitTrainTest(t *testing.T) {
 		}
 	}
 	// The permutation is p; test = p[:50], train = p[50:350].
-	p := newRNG(42, streamSplit, 0, 0).permutation(n)
+	p := rng.Keyed(42, rng.PurposeSplit, 0, 0).Perm(n)
 	if got, want := test.IDs[0], int32(p[0]); got != want {
 		t.Errorf("test[0] is chunk %d, want p[0] = %d", got, want)
 	}

@@ -1,6 +1,10 @@
 package dataset
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/distilgo/distilgo/internal/rng"
+)
 
 // IgnoreIndex is the label of positions that are not predicted (PyTorch's
 // CrossEntropyLoss ignore_index, which Hugging Face uses).
@@ -65,16 +69,16 @@ type Collator struct {
 // Collate masks the chunks idx into dst (B = len(idx), T = ChunkSize),
 // reusing dst's buffers. The masks depend only on (seed, epoch, step) and
 // the chunks: rows are masked in order from one generator seeded by
-// newRNG(seed, "coll", epoch, step), so a run can be resumed at any step.
+// rng.Keyed(seed, rng.PurposeCollate, epoch, step), so a run can be resumed at any step.
 // Collate keeps no state: it is safe to call concurrently with distinct
 // dst (e.g. to prepare the next batch while the model runs).
 func (c *Collator) Collate(dst *Batch, chunks *Chunks, idx []int, seed uint64, epoch, step int) {
-	var r rng
-	r.seed(seed, streamCollate, int64(epoch), int64(step))
+	var r rng.PCG
+	r.Seed(rng.Keys(seed, rng.PurposeCollate, uint64(epoch), uint64(step)))
 	c.collate(dst, chunks, idx, &r)
 }
 
-func (c *Collator) collate(dst *Batch, chunks *Chunks, idx []int, r *rng) {
+func (c *Collator) collate(dst *Batch, chunks *Chunks, idx []int, r *rng.PCG) {
 	if c.MLMProbability < 0 || c.MLMProbability > 1 {
 		panic(fmt.Sprintf("dataset: Collator: MLMProbability %v outside [0, 1]", c.MLMProbability))
 	}
@@ -97,27 +101,27 @@ func (c *Collator) collate(dst *Batch, chunks *Chunks, idx []int, r *rng) {
 }
 
 // maskTokens applies DataCollatorForLanguageModeling's masking to one row.
-func (c *Collator) maskTokens(in, lab, ids []int32, r *rng) {
+func (c *Collator) maskTokens(in, lab, ids []int32, r *rng.PCG) {
 	p := c.MLMProbability
 	mask := c.Tok.MaskID()
 	V := uint64(c.Tok.VocabSize())
 	for t, id := range ids {
 		lab[t] = IgnoreIndex
-		if c.Tok.IsSpecial(id) || r.float64() >= p {
+		if c.Tok.IsSpecial(id) || r.Float64() >= p {
 			continue
 		}
 		lab[t] = id
-		switch u := r.float64(); {
+		switch u := r.Float64(); {
 		case u < maskReplaceProb:
 			in[t] = mask
 		case u < maskReplaceProb+randomReplaceProb:
-			in[t] = int32(r.intN(V))
+			in[t] = int32(r.IntN(V))
 		}
 	}
 }
 
 // maskWords applies the course's whole-word masking to one row.
-func (c *Collator) maskWords(in, lab, ids, wids []int32, r *rng) {
+func (c *Collator) maskWords(in, lab, ids, wids []int32, r *rng.PCG) {
 	p := c.MLMProbability
 	mask := c.Tok.MaskID()
 	for t := range lab {
@@ -133,7 +137,7 @@ func (c *Collator) maskWords(in, lab, ids, wids []int32, r *rng) {
 		}
 		if !started || w != cur {
 			cur, started = w, true
-			selected = r.float64() < p
+			selected = r.Float64() < p
 		}
 		if selected {
 			lab[t] = ids[t]
@@ -149,7 +153,7 @@ const MapBatch = 1000
 // FixedMasked masks the evaluation chunks once, as the course's
 // insert_random_mask does, so that every evaluation sees the same masks
 // and the perplexity of a model is one number. Examples are masked in order,
-// in groups of MapBatch, group g from newRNG(seed, "eval", 0, g), so an
+// in groups of MapBatch, group g from rng.Keyed(seed, rng.PurposeEval, 0, g), so an
 // example's mask does not depend on batchSize; they are returned in batches
 // of batchSize (the last may be smaller).
 func FixedMasked(test *Chunks, c *Collator, batchSize int, seed uint64) []Batch {
@@ -160,14 +164,14 @@ func FixedMasked(test *Chunks, c *Collator, batchSize int, seed uint64) []Batch 
 	var all Batch
 	all.resize(n, test.ChunkSize)
 	var part Batch
-	var r rng
+	var r rng.PCG
 	for g := 0; g*MapBatch < n; g++ {
 		lo, hi := g*MapBatch, min((g+1)*MapBatch, n)
 		idx := make([]int, hi-lo)
 		for k := range idx {
 			idx[k] = lo + k
 		}
-		r.seed(seed, streamEval, 0, int64(g))
+		r.Seed(rng.Keys(seed, rng.PurposeEval, 0, uint64(g)))
 		c.collate(&part, test, idx, &r)
 		T := test.ChunkSize
 		copy(all.InputIDs[lo*T:], part.InputIDs)

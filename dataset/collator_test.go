@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"github.com/distilgo/distilgo/internal/rng"
 	"math"
 	"testing"
 )
@@ -9,7 +10,7 @@ import (
 // tokenizer (so they contain [CLS], [SEP], [UNK] and multi-token words).
 func testChunks(t testing.TB, nDocs, T int) *Chunks {
 	t.Helper()
-	c, err := buildChunks(randomDocs(newRNG(9, 0, 0, 0), nDocs, 80), newFakeTok(), T, GroupDocs, 2)
+	c, err := buildChunks(randomDocs(rng.Keyed(9, 0, 0, 0), nDocs, 80), newFakeTok(), T, GroupDocs, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,8 +302,8 @@ func TestFixedMasked(t *testing.T) {
 	}
 	// The masks are the collator's: map batch g is Collate's masking with
 	// the "eval" stream of (seed, 0, g).
-	var r rng
-	r.seed(42, streamEval, 0, 1)
+	var r rng.PCG
+	r.Seed(rng.Keys(42, rng.PurposeEval, 0, 1))
 	var want Batch
 	col.collate(&want, test, seq(MapBatch, 2*MapBatch), &r)
 	got := flat(a)

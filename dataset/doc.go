@@ -34,12 +34,13 @@
 // # Randomness
 //
 // Every random choice (downsampling, masking) comes from a PCG-DXSM
-// generator (math/rand/v2 PCG) whose two seed words are derived from the
-// user's seed and a (purpose, epoch, step) triple by SplitMix64 (see
-// newRNG), and every derived value (uniform floats, bounded integers) is
-// computed here from the generator's raw 64-bit outputs, so a run is
+// generator whose two seed words are derived from the user's seed and a
+// (purpose, epoch, step) triple by SplitMix64, and every derived value
+// (uniform floats, bounded integers) is computed from the generator's raw
+// 64-bit outputs (internal/rng's Keyed, Float64, IntN and Perm), so a run is
 // reproducible and resumable from any step, independently of the Go
-// release.
+// release. The order of the training chunks per epoch is the trainer's
+// (trainer.EpochOrder).
 //
 // Shapes use llm.c letters: B batch, T time (sequence), V vocabulary.
 package dataset

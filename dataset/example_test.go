@@ -6,6 +6,7 @@ import (
 
 	"github.com/distilgo/distilgo/dataset"
 	"github.com/distilgo/distilgo/tokenizer"
+	"github.com/distilgo/distilgo/trainer"
 )
 
 // The course's data pipeline: prepare (or load from the cache) 10,000
@@ -28,8 +29,8 @@ func Example() {
 	}
 
 	const B, epoch = 64, 0
-	order := dataset.EpochOrder(train.Len(), 42, epoch)
-	var batch dataset.Batch // reused: no allocation per step
+	order := trainer.EpochOrder(42, epoch, train.Len()) // the order finetune visits
+	var batch dataset.Batch                             // reused: no allocation per step
 	for step := 0; (step+1)*B <= len(order); step++ {
 		col.Collate(&batch, train, order[step*B:(step+1)*B], 42, epoch, step)
 		// ... forward batch.InputIDs, batch.AttentionMask; loss on batch.Labels

@@ -6,6 +6,8 @@ import (
 	"hash/fnv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/distilgo/distilgo/internal/rng"
 )
 
 // fakeTok is a stand-in tokenizer with BERT's special ids: words are split
@@ -96,16 +98,16 @@ var words = strings.Fields("the a movie film was great bad awful plot acting dir
 	"cinematography extraordinarily unwatchable br / > < i it is not [unk] characters screenplay")
 
 // randomDocs returns n documents of 0 to maxWords words drawn from r.
-func randomDocs(r *rng, n, maxWords int) []Document {
+func randomDocs(r *rng.PCG, n, maxWords int) []Document {
 	docs := make([]Document, n)
 	for i := range docs {
-		k := int(r.intN(uint64(maxWords + 1)))
+		k := int(r.IntN(uint64(maxWords + 1)))
 		var sb strings.Builder
 		for j := range k {
 			if j > 0 {
 				sb.WriteByte(' ')
 			}
-			sb.WriteString(words[r.intN(uint64(len(words)))])
+			sb.WriteString(words[r.IntN(uint64(len(words)))])
 		}
 		docs[i] = Document{Text: sb.String(), Label: LabelUnsup, Source: fmt.Sprintf("doc %d", i)}
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/distilgo/distilgo/internal/rng"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -30,7 +31,7 @@ func (l *logRecorder) has(sub string) bool {
 func corpusFile(t *testing.T, dir string, n int, seed uint64) string {
 	t.Helper()
 	var sb strings.Builder
-	for _, d := range randomDocs(newRNG(seed, 0, 0, 0), n, 50) {
+	for _, d := range randomDocs(rng.Keyed(seed, 0, 0, 0), n, 50) {
 		if strings.TrimSpace(d.Text) == "" {
 			d.Text = "empty"
 		}

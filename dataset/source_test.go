@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distilgo/distilgo/internal/rng"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -328,7 +329,7 @@ func FuzzParseTextLines(f *testing.F) {
 // then building, on an archive large enough for several groups of 1,000
 // reviews, listed in shuffled order.
 func TestBuildIMDBArchiveChunks(t *testing.T) {
-	r := newRNG(3, 0, 0, 0)
+	r := rng.Keyed(3, 0, 0, 0)
 	docs := randomDocs(r, 2600, 40)
 	var members []member
 	for i, d := range docs {
@@ -336,7 +337,7 @@ func TestBuildIMDBArchiveChunks(t *testing.T) {
 		members = append(members, member{fmt.Sprintf("aclImdb/train/%s/%d_%d.txt", class, i, i%10), d.Text})
 	}
 	members = append(members, member{"aclImdb/test/pos/0_7.txt", "a test review"})
-	for i, j := range r.permutation(len(members)) {
+	for i, j := range r.Perm(len(members)) {
 		members[i], members[j] = members[j], members[i]
 	}
 	archive := writeFile(t, filepath.Join(t.TempDir(), "big.tar.gz"), tarGz(t, members))

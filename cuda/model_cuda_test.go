@@ -12,8 +12,8 @@ import (
 
 	"github.com/distilgo/distilgo/distilbert"
 	"github.com/distilgo/distilgo/kernels"
+	"github.com/distilgo/distilgo/nn"
 	"github.com/distilgo/distilgo/tensor"
-	"github.com/distilgo/distilgo/trainer"
 )
 
 func tinyConfig() distilbert.Config {
@@ -184,7 +184,7 @@ func decaySpans(m *distilbert.ForMaskedLM, wd float64) []span {
 		lo := m.Params.Offsets[i]
 		hi := lo + m.Params.Params[i].Size()
 		w := wd
-		if trainer.NoDecay(name) {
+		if nn.NoDecay(name) {
 			w = 0
 		}
 		if n := len(s); n > 0 && s[n-1].wd == w && s[n-1].hi == lo {

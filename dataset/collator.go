@@ -4,11 +4,8 @@ import (
 	"fmt"
 
 	"github.com/distilgo/distilgo/internal/rng"
+	"github.com/distilgo/distilgo/tensor"
 )
-
-// IgnoreIndex is the label of positions that are not predicted (PyTorch's
-// CrossEntropyLoss ignore_index, which Hugging Face uses).
-const IgnoreIndex = -100
 
 // Of the tokens selected for prediction, the fractions replaced by [MASK]
 // and by a random token; the rest are left unchanged (BERT's 80/10/10).
@@ -22,7 +19,7 @@ type Batch struct {
 	B, T          int
 	InputIDs      []int32 // B*T, masked
 	AttentionMask []int32 // B*T, 1 for real tokens, 0 for padding
-	Labels        []int32 // B*T, the original id where predicted, IgnoreIndex elsewhere
+	Labels        []int32 // B*T, the original id where predicted, tensor.IgnoreIndex elsewhere
 }
 
 // resize sets the shape of b, reusing its buffers when large enough.
@@ -49,7 +46,7 @@ func grow(s []int32, n int) []int32 {
 // it) is selected with probability MLMProbability; a selected token becomes
 // [MASK] with probability 0.8, a token drawn uniformly from [0, V) with
 // probability 0.1, and stays with probability 0.1; labels are the original
-// ids of the selected tokens and IgnoreIndex elsewhere.
+// ids of the selected tokens and tensor.IgnoreIndex elsewhere.
 //
 // With WholeWord true it has the semantics of the course's
 // whole_word_masking_data_collator (with wwm_probability =
@@ -59,7 +56,7 @@ func grow(s []int32, n int) []int32 {
 // probability MLMProbability, and all tokens of a selected word become
 // [MASK] with their original ids as labels. (The course's listing forgets
 // to store new_labels; this implements what its text describes: labels are
-// IgnoreIndex except at the masked words.)
+// tensor.IgnoreIndex except at the masked words.)
 type Collator struct {
 	MLMProbability float64   // 0.15 in the course; 0.2 for its whole-word collator
 	WholeWord      bool      // mask whole words (needs the chunks' word ids)
@@ -106,7 +103,7 @@ func (c *Collator) maskTokens(in, lab, ids []int32, r *rng.PCG) {
 	mask := c.Tok.MaskID()
 	V := uint64(c.Tok.VocabSize())
 	for t, id := range ids {
-		lab[t] = IgnoreIndex
+		lab[t] = tensor.IgnoreIndex
 		if c.Tok.IsSpecial(id) || r.Float64() >= p {
 			continue
 		}
@@ -125,7 +122,7 @@ func (c *Collator) maskWords(in, lab, ids, wids []int32, r *rng.PCG) {
 	p := c.MLMProbability
 	mask := c.Tok.MaskID()
 	for t := range lab {
-		lab[t] = IgnoreIndex
+		lab[t] = tensor.IgnoreIndex
 	}
 	// Walk the words as the course's mapping builds them: a new word starts
 	// at each token whose word id differs from the last non-special one.

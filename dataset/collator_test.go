@@ -1,9 +1,11 @@
 package dataset
 
 import (
-	"github.com/distilgo/distilgo/internal/rng"
 	"math"
 	"testing"
+
+	"github.com/distilgo/distilgo/internal/rng"
+	"github.com/distilgo/distilgo/tensor"
 )
 
 // testChunks builds chunks of T tokens from random documents with the fake
@@ -59,13 +61,13 @@ func TestCollateTokenMaskingStatistics(t *testing.T) {
 					t.Fatalf("attention mask %d at %d", b.AttentionMask[k], k)
 				}
 				if tok.IsSpecial(id) {
-					if b.Labels[k] != IgnoreIndex || b.InputIDs[k] != id {
+					if b.Labels[k] != tensor.IgnoreIndex || b.InputIDs[k] != id {
 						t.Fatalf("special token %d selected: input %d, label %d", id, b.InputIDs[k], b.Labels[k])
 					}
 					continue
 				}
 				nonSpecial++
-				if b.Labels[k] == IgnoreIndex {
+				if b.Labels[k] == tensor.IgnoreIndex {
 					if b.InputIDs[k] != id {
 						t.Fatalf("unselected token %d changed to %d", id, b.InputIDs[k])
 					}
@@ -143,13 +145,13 @@ func TestCollateExtremes(t *testing.T) {
 	var b Batch
 	(&Collator{MLMProbability: 0, Tok: tok}).Collate(&b, chunks, idx, 1, 0, 0)
 	for k, l := range b.Labels {
-		if l != IgnoreIndex || b.InputIDs[k] != chunks.IDs[k] {
+		if l != tensor.IgnoreIndex || b.InputIDs[k] != chunks.IDs[k] {
 			t.Fatalf("p=0: position %d selected", k)
 		}
 	}
 	(&Collator{MLMProbability: 1, Tok: tok}).Collate(&b, chunks, idx, 1, 0, 0)
 	for k, l := range b.Labels {
-		if special := tok.IsSpecial(chunks.IDs[k]); special != (l == IgnoreIndex) {
+		if special := tok.IsSpecial(chunks.IDs[k]); special != (l == tensor.IgnoreIndex) {
 			t.Fatalf("p=1: position %d (id %d, special %v) has label %d", k, chunks.IDs[k], special, l)
 		}
 	}
@@ -236,13 +238,13 @@ func TestCollateWholeWord(t *testing.T) {
 				if len(pos) > 1 {
 					multi++
 				}
-				sel := lab[pos[0]] != IgnoreIndex
+				sel := lab[pos[0]] != tensor.IgnoreIndex
 				if sel {
 					nSelected++
 				}
 				for _, k := range pos {
 					covered[k] = true
-					if (lab[k] != IgnoreIndex) != sel {
+					if (lab[k] != tensor.IgnoreIndex) != sel {
 						t.Fatalf("word at %v partly masked: labels %v", pos, lab)
 					}
 					if sel && (in[k] != fakeMask || lab[k] != ids[k]) {
@@ -254,7 +256,7 @@ func TestCollateWholeWord(t *testing.T) {
 				}
 			}
 			for k := range 128 {
-				if !covered[k] && (lab[k] != IgnoreIndex || in[k] != ids[k]) {
+				if !covered[k] && (lab[k] != tensor.IgnoreIndex || in[k] != ids[k]) {
 					t.Fatalf("token %d with word id %d selected", ids[k], wids[k])
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/distilgo/distilgo/internal/shareddata"
+	"github.com/distilgo/distilgo/tensor"
 	"github.com/distilgo/distilgo/tokenizer"
 )
 
@@ -208,7 +209,7 @@ func TestIMDBCollateRealTokenizer(t *testing.T) {
 	for _, b := range batches {
 		for k, l := range b.Labels {
 			id := b.InputIDs[k]
-			if l != IgnoreIndex {
+			if l != tensor.IgnoreIndex {
 				id = l
 				if tok.IsSpecial(l) {
 					t.Fatalf("special token %d selected", l)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/distilgo/distilgo/tensor"
 )
 
 // Example is one pre-masked example: a row of a Batch, or a line of the
@@ -29,7 +31,7 @@ func (b *Batch) Row(i int) Example {
 
 // WriteMaskedJSONL writes the examples of batches, in order, one JSON object
 // per line with the integer arrays "input_ids", "attention_mask" and
-// "labels" (IgnoreIndex, -100, where not predicted): the columns of the
+// "labels" (tensor.IgnoreIndex, -100, where not predicted): the columns of the
 // course's eval_dataset, readable by datasets' load_dataset("json"). The
 // file is written atomically.
 func WriteMaskedJSONL(path string, batches []Batch) error {
@@ -76,7 +78,7 @@ func appendInts(b []byte, v []int32) []byte {
 // WriteMaskedJSONL or by another tool: per non-empty line, an object with
 // the integer arrays "input_ids", "attention_mask" and "labels" of one
 // length (other fields are ignored). Ids must be >= 0, mask values 0 or 1,
-// labels IgnoreIndex or >= 0. Errors name the line.
+// labels tensor.IgnoreIndex or >= 0. Errors name the line.
 func ReadMaskedJSONL(path string) ([]Example, error) {
 	return readParsed(path, "read masked JSONL", "examples", parseMaskedJSONL)
 }
@@ -131,8 +133,8 @@ func (ex Example) validate() error {
 		if m := ex.AttentionMask[t]; m != 0 && m != 1 {
 			return fmt.Errorf("attention_mask[%d] = %d is not 0 or 1", t, m)
 		}
-		if l := ex.Labels[t]; l < 0 && l != IgnoreIndex {
-			return fmt.Errorf("labels[%d] = %d is neither %d nor a token id", t, l, IgnoreIndex)
+		if l := ex.Labels[t]; l < 0 && l != tensor.IgnoreIndex {
+			return fmt.Errorf("labels[%d] = %d is neither %d nor a token id", t, l, tensor.IgnoreIndex)
 		}
 	}
 	return nil
@@ -140,7 +142,7 @@ func (ex Example) validate() error {
 
 // BatchExamples groups examples, in order, into batches of batchSize (the
 // last may be smaller). Within a batch, shorter examples are padded on the
-// right to the longest with padID, attention 0 and label IgnoreIndex, as
+// right to the longest with padID, attention 0 and label tensor.IgnoreIndex, as
 // transformers' padding collators do.
 func BatchExamples(ex []Example, batchSize int, padID int32) []Batch {
 	if batchSize <= 0 {
@@ -160,7 +162,7 @@ func BatchExamples(ex []Example, batchSize int, padID int32) []Batch {
 			copy(b.AttentionMask[i*T:(i+1)*T], e.AttentionMask)
 			copy(b.Labels[i*T:(i+1)*T], e.Labels)
 			for t := i*T + n; t < (i+1)*T; t++ {
-				b.InputIDs[t], b.AttentionMask[t], b.Labels[t] = padID, 0, IgnoreIndex
+				b.InputIDs[t], b.AttentionMask[t], b.Labels[t] = padID, 0, tensor.IgnoreIndex
 			}
 		}
 		out = append(out, b)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distilgo/distilgo/internal/detinit"
 	"github.com/distilgo/distilgo/safetensors"
 	"github.com/distilgo/distilgo/tensor"
 )
@@ -148,7 +149,7 @@ func TestTinyGolden(t *testing.T) {
 }
 
 // TestFullSizeGolden: distilbert-base-uncased size with the deterministic
-// DetInitBase weights (both sides generate them), batch 2×128 with one
+// detinit.Base weights (both sides generate them), batch 2×128 with one
 // padded row and 15% labels: the loss, the logits at 8 positions over the
 // whole vocabulary, every parameter's gradient norm and first 16 gradient
 // values, against PyTorch.
@@ -167,7 +168,7 @@ func TestFullSizeGolden(t *testing.T) {
 	f := openGolden(t, "full_mlm.safetensors")
 	m := build(DefaultConfig())
 	for i, name := range m.Params.Names {
-		DetInitBase.Fill(name, m.Params.Params[i].Data)
+		detinit.Base.Fill(name, m.Params.Params[i].Data)
 	}
 	m.Train(false)
 	ids, shape := goldenI32(t, f, "input_ids")

@@ -236,7 +236,7 @@ func New(cfg Config, seed uint64) (*ForMaskedLM, error) {
 	for i, name := range m.Params.Names {
 		p := m.Params.Params[i]
 		switch {
-		case isLayerNorm(name) && strings.HasSuffix(name, ".weight"):
+		case nn.IsLayerNormParam(name) && strings.HasSuffix(name, ".weight"):
 			fill(p.Data, 1)
 		case strings.HasSuffix(name, ".bias"):
 			fill(p.Data, 0)
@@ -389,10 +389,6 @@ func (m *ForMaskedLM) Loss(tp *tensor.Tape, in Input, labels []int32) (*tensor.T
 		return sum, n, err
 	}
 	return tp.Scale(sum, 1/float32(n)), n, nil
-}
-
-func isLayerNorm(name string) bool {
-	return strings.Contains(name, "LayerNorm") || strings.Contains(name, "layer_norm")
 }
 
 func fill(x []float32, v float32) {

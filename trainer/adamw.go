@@ -2,7 +2,6 @@ package trainer
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/distilgo/distilgo/kernels"
 	"github.com/distilgo/distilgo/nn"
@@ -12,7 +11,7 @@ import (
 // rate, which the schedule supplies at each step.
 type AdamWConfig struct {
 	Beta1, Beta2, Eps float64
-	// WeightDecay is applied to the parameters NoDecay rejects.
+	// WeightDecay is applied to the parameters nn.NoDecay rejects.
 	WeightDecay float64
 }
 
@@ -20,13 +19,6 @@ type AdamWConfig struct {
 // adam_beta2 0.999, adam_epsilon 1e-8) with the given weight decay.
 func DefaultAdamWConfig(weightDecay float64) AdamWConfig {
 	return AdamWConfig{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: weightDecay}
-}
-
-// NoDecay reports whether the parameter with the given name is exempt from
-// weight decay, as in transformers' Trainer: biases and LayerNorm weights
-// (DistilBERT names its LayerNorms "LayerNorm" and "*_layer_norm").
-func NoDecay(name string) bool {
-	return strings.Contains(name, "bias") || strings.Contains(name, "LayerNorm") || strings.Contains(name, "layer_norm")
 }
 
 // span is a range [lo, hi) of the ParamSet buffers with one decay setting.
@@ -57,7 +49,7 @@ func NewAdamW(ps *nn.ParamSet, cfg AdamWConfig) *AdamW {
 	for i, name := range ps.Names {
 		lo := ps.Offsets[i]
 		hi := lo + ps.Params[i].Size()
-		decay := !NoDecay(name)
+		decay := !nn.NoDecay(name)
 		if n := len(o.spans); n > 0 && o.spans[n-1].decay == decay && o.spans[n-1].hi == lo {
 			o.spans[n-1].hi = hi
 			continue
@@ -93,7 +85,7 @@ func (o *AdamW) Step(lr float64) {
 func (o *AdamW) DecayedNames() []string {
 	var names []string
 	for _, name := range o.Params.Names {
-		if !NoDecay(name) {
+		if !nn.NoDecay(name) {
 			names = append(names, name)
 		}
 	}

@@ -49,28 +49,6 @@ var groupNames = []string{
 	"vocab_projector.bias",
 }
 
-func TestNoDecayGroups(t *testing.T) {
-	want := map[string]bool{
-		"distilbert.embeddings.word_embeddings.weight":            false,
-		"distilbert.embeddings.LayerNorm.weight":                  true,
-		"distilbert.embeddings.LayerNorm.bias":                    true,
-		"distilbert.transformer.layer.0.attention.q_lin.weight":   false,
-		"distilbert.transformer.layer.0.attention.q_lin.bias":     true,
-		"distilbert.transformer.layer.0.sa_layer_norm.weight":     true,
-		"distilbert.transformer.layer.0.output_layer_norm.weight": true,
-		"vocab_transform.weight":                                  false,
-		"vocab_layer_norm.weight":                                 true,
-		"vocab_projector.bias":                                    true,
-	}
-	got := map[string]bool{}
-	for _, n := range groupNames {
-		got[n] = NoDecay(n)
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("NoDecay (-want +got):\n%s", d)
-	}
-}
-
 // With zero gradients and zero moments the Adam term is exactly 0/(0+eps)
 // = 0, so a step only applies the decoupled decay: decayed parameters are
 // multiplied by float32(1 - lr*wd) and the others must not change at all.
@@ -91,11 +69,11 @@ func TestAdamWDecayOnlyWhereDue(t *testing.T) {
 		lo, hi := ps.Offsets[i], ps.Offsets[i]+ps.Params[i].Size()
 		for j := lo; j < hi; j++ {
 			want := before[j]
-			if !NoDecay(name) {
+			if !nn.NoDecay(name) {
 				want = before[j] * factor
 			}
 			if ps.Data[j] != want {
-				t.Fatalf("%s[%d] = %v after a zero-gradient step, want %v (decay %v)", name, j-lo, ps.Data[j], want, !NoDecay(name))
+				t.Fatalf("%s[%d] = %v after a zero-gradient step, want %v (decay %v)", name, j-lo, ps.Data[j], want, !nn.NoDecay(name))
 			}
 		}
 	}
@@ -158,7 +136,7 @@ func TestAdamWMatchesFloat64Reference(t *testing.T) {
 		for i, name := range ps.Names {
 			lo, hi := ps.Offsets[i], ps.Offsets[i]+ps.Params[i].Size()
 			wd := cfg.WeightDecay
-			if NoDecay(name) {
+			if nn.NoDecay(name) {
 				wd = 0
 			}
 			adamWRef(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], lr, 0.9, 0.999, float64(float32(1e-8)), wd, step+1)

@@ -1,4 +1,4 @@
-"""Deterministic weights shared with Go (distilbert/detinit.go, DetInit).
+"""Deterministic weights shared with Go (internal/detinit, detinit.Scheme).
 
 Element i (row-major, transformers layout) of parameter `name`:
     seed = fnv1a64(name)

@@ -1,24 +1,25 @@
-package distilbert
+package detinit
 
 import (
 	"math"
 	"strings"
 	"testing"
 
+	"github.com/distilgo/distilgo/internal/rng"
 	"github.com/distilgo/distilgo/safetensors"
 )
 
-// TestDetInitReferenceVectors pins the two hash functions to published test
-// vectors: FNV-1a 64 of "" and "a", and splitmix64's first output for
+// TestReferenceVectors pins the two hash functions to published test
+// vectors: FNV-1a 64 of "" and "a", and SplitMix64's first output for
 // state 0 (0xe220a8397b1dcdaf in the reference C code by Vigna).
-func TestDetInitReferenceVectors(t *testing.T) {
+func TestReferenceVectors(t *testing.T) {
 	for _, tc := range []struct {
 		got, want uint64
 		what      string
 	}{
 		{fnv1a64(""), 0xcbf29ce484222325, `fnv1a64("")`},
 		{fnv1a64("a"), 0xaf63dc4c8601ec8c, `fnv1a64("a")`},
-		{splitmix64(0), 0xe220a8397b1dcdaf, "splitmix64(0)"},
+		{rng.SplitMix64(0), 0xe220a8397b1dcdaf, "SplitMix64(0)"},
 		// Printed by tools/golden/detinit.py.
 		{fnv1a64("distilbert.embeddings.word_embeddings.weight"), 16819233697499795078, "fnv1a64(word_embeddings)"},
 	} {
@@ -30,23 +31,23 @@ func TestDetInitReferenceVectors(t *testing.T) {
 	// repr, which round-trips exactly).
 	want := []float32{-0.0986826, -0.006432998, -0.086080834, -0.07095512}
 	for i, w := range want {
-		if got := DetInitTiny.Value("vocab_transform.bias", i); got != w {
-			t.Errorf("DetInitTiny vocab_transform.bias[%d] = %v, want %v", i, got, w)
+		if got := Tiny.Value("vocab_transform.bias", i); got != w {
+			t.Errorf("Tiny vocab_transform.bias[%d] = %v, want %v", i, got, w)
 		}
 	}
 	want = []float32{0.9702707, 1.0965031, 1.0431011, 0.974228}
 	for i, w := range want {
-		if got := DetInitBase.Value("distilbert.embeddings.LayerNorm.weight", i); got != w {
-			t.Errorf("DetInitBase LayerNorm.weight[%d] = %v, want %v", i, got, w)
+		if got := Base.Value("distilbert.embeddings.LayerNorm.weight", i); got != w {
+			t.Errorf("Base LayerNorm.weight[%d] = %v, want %v", i, got, w)
 		}
 	}
 }
 
-// TestDetInitMatchesPythonTiny regenerates every parameter stored in the
+// TestMatchesPythonTiny regenerates every parameter stored in the
 // tiny golden (written from detinit.py's TINY values) and requires
 // bit-identical values.
-func TestDetInitMatchesPythonTiny(t *testing.T) {
-	f, err := safetensors.Open("testdata/tiny_mlm.safetensors")
+func TestMatchesPythonTiny(t *testing.T) {
+	f, err := safetensors.Open("../../distilbert/testdata/tiny_mlm.safetensors")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func TestDetInitMatchesPythonTiny(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := make([]float32, len(want))
-		DetInitTiny.Fill(name, got)
+		Tiny.Fill(name, got)
 		for i := range want {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("%s[%d] = %v, Python wrote %v", name, i, got[i], want[i])
@@ -74,11 +75,11 @@ func TestDetInitMatchesPythonTiny(t *testing.T) {
 	}
 }
 
-// TestDetInitMatchesPythonBase checks samples of every full-size parameter
+// TestMatchesPythonBase checks samples of every full-size parameter
 // (including the last element of the 23M-element word embeddings) against
 // detinit.py's BASE values, bit for bit.
-func TestDetInitMatchesPythonBase(t *testing.T) {
-	f, err := safetensors.Open("testdata/detinit_base.safetensors")
+func TestMatchesPythonBase(t *testing.T) {
+	f, err := safetensors.Open("../../distilbert/testdata/detinit_base.safetensors")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestDetInitMatchesPythonBase(t *testing.T) {
 			t.Fatal(err)
 		}
 		for k, i := range idx {
-			if got := DetInitBase.Value(name, int(i)); math.Float32bits(got) != math.Float32bits(vals[k]) {
+			if got := Base.Value(name, int(i)); math.Float32bits(got) != math.Float32bits(vals[k]) {
 				t.Errorf("%s[%d] = %v, Python wrote %v", name, i, got, vals[k])
 			}
 		}
@@ -109,10 +110,10 @@ func TestDetInitMatchesPythonBase(t *testing.T) {
 	}
 }
 
-func BenchmarkDetInitFill(b *testing.B) {
+func BenchmarkFill(b *testing.B) {
 	dst := make([]float32, 1<<20)
 	b.SetBytes(4 << 20)
 	for b.Loop() {
-		DetInitBase.Fill("distilbert.embeddings.word_embeddings.weight", dst)
+		Base.Fill("distilbert.embeddings.word_embeddings.weight", dst)
 	}
 }

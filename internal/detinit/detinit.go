@@ -1,8 +1,18 @@
-package distilbert
+// Package detinit is the deterministic, platform-independent weight
+// initialisation of the golden tests (test-only; not part of the public
+// API): the PyTorch reference (tools/golden/detinit.py) computes
+// bit-identical weights, so full-size models can be compared without
+// committing 260 MB of weights.
+package detinit
 
-import "strings"
+import (
+	"strings"
 
-// DetInit is a deterministic, platform-independent initialisation used by
+	"github.com/distilgo/distilgo/internal/rng"
+	"github.com/distilgo/distilgo/nn"
+)
+
+// Scheme is a deterministic, platform-independent initialisation used by
 // the golden tests: the PyTorch reference (tools/golden/detinit.py) computes
 // bit-identical weights, so full-size models can be compared without
 // committing 260 MB of weights. It is not a training initialisation (use
@@ -12,39 +22,40 @@ import "strings"
 // [out, in]) of the parameter named name is
 //
 //	seed = FNV-1a-64(name)                      // offset 0xcbf29ce484222325, prime 0x100000001b3
-//	z    = splitmix64(seed + i)                 // uint64 arithmetic mod 2^64
+//	z    = rng.SplitMix64(seed + i)             // uint64 arithmetic mod 2^64
 //	u    = float64(z >> 40) / 2^24              // in [0, 1), exact
 //	s    = 2*u - 1                              // in [-1, 1), exact
 //	v    = float32(center + float64(scale * s)) // float64 ops, each rounded, then to float32
 //
-// with splitmix64(x): z = x + 0x9e3779b97f4a7c15; z = (z ^ z>>30) *
+// with rng.SplitMix64(x): z = x + 0x9e3779b97f4a7c15; z = (z ^ z>>30) *
 // 0xbf58476d1ce4e5b9; z = (z ^ z>>27) * 0x94d049bb133111eb; return z ^ z>>31.
-// (center, scale) by name: LayerNorm weights (names ending in
-// "LayerNorm.weight" or "layer_norm.weight") (1, NormWeight); names ending in
-// ".bias" (0, Bias); everything else (0, Weight).
-type DetInit struct {
+// (center, scale) by name: LayerNorm weights (nn.IsLayerNormParam names
+// ending in ".weight": "LayerNorm.weight" or "*_layer_norm.weight") (1,
+// NormWeight); names ending in ".bias" (0, Bias); everything else (0,
+// Weight).
+type Scheme struct {
 	Weight     float64 // half-width of Linear and Embedding weights
 	Bias       float64 // half-width of biases (LayerNorm biases included)
 	NormWeight float64 // half-width of LayerNorm weights around 1
 }
 
 var (
-	// DetInitBase is for the full-size goldens: uniform weights of std 0.02
+	// Base is for the full-size goldens: uniform weights of std 0.02
 	// (half-width 0.02*sqrt(3)), like transformers' initializer_range.
-	DetInitBase = DetInit{Weight: 0.034641016151377546, Bias: 0.02, NormWeight: 0.1}
-	// DetInitTiny is for the tiny-config goldens: larger weights so that
+	Base = Scheme{Weight: 0.034641016151377546, Bias: 0.02, NormWeight: 0.1}
+	// Tiny is for the tiny-config goldens: larger weights so that
 	// attention scores vary by O(1) and softmax and masking are exercised.
-	DetInitTiny = DetInit{Weight: 0.3, Bias: 0.1, NormWeight: 0.2}
+	Tiny = Scheme{Weight: 0.3, Bias: 0.1, NormWeight: 0.2}
 )
 
 // Value returns element i of the parameter named name.
-func (d DetInit) Value(name string, i int) float32 {
+func (d Scheme) Value(name string, i int) float32 {
 	center, scale := d.params(name)
 	return detValue(fnv1a64(name), i, center, scale)
 }
 
 // Fill sets dst to elements 0..len(dst)-1 of the parameter named name.
-func (d DetInit) Fill(name string, dst []float32) {
+func (d Scheme) Fill(name string, dst []float32) {
 	center, scale := d.params(name)
 	seed := fnv1a64(name)
 	for i := range dst {
@@ -52,9 +63,9 @@ func (d DetInit) Fill(name string, dst []float32) {
 	}
 }
 
-func (d DetInit) params(name string) (center, scale float64) {
+func (d Scheme) params(name string) (center, scale float64) {
 	switch {
-	case strings.HasSuffix(name, "LayerNorm.weight") || strings.HasSuffix(name, "layer_norm.weight"):
+	case nn.IsLayerNormParam(name) && strings.HasSuffix(name, ".weight"):
 		return 1, d.NormWeight
 	case strings.HasSuffix(name, ".bias"):
 		return 0, d.Bias
@@ -64,7 +75,7 @@ func (d DetInit) params(name string) (center, scale float64) {
 }
 
 func detValue(seed uint64, i int, center, scale float64) float32 {
-	u := float64(splitmix64(seed+uint64(i))>>40) / (1 << 24)
+	u := float64(rng.SplitMix64(seed+uint64(i))>>40) / (1 << 24)
 	s := 2*u - 1
 	// The explicit float64 conversion forbids fusing into an FMA, which
 	// would round differently from the Python reference.
@@ -78,11 +89,4 @@ func fnv1a64(s string) uint64 {
 		h *= 0x100000001b3
 	}
 	return h
-}
-
-func splitmix64(x uint64) uint64 {
-	z := x + 0x9e3779b97f4a7c15
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
 }

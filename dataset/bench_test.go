@@ -15,7 +15,7 @@ func BenchmarkPreprocessIMDB(b *testing.B) {
 	tok := realTokenizer(b)
 	dir := b.TempDir()
 	for b.Loop() {
-		docs, err := ReadIMDBSplits(archive, Train, Test, Unsup)
+		docs, err := readIMDBSplits(archive, Train, Test, Unsup)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -36,7 +36,7 @@ func BenchmarkPreprocessIMDB(b *testing.B) {
 func BenchmarkReadIMDBArchive(b *testing.B) {
 	archive := imdbArchive(b)
 	for b.Loop() {
-		if _, err := ReadIMDBSplits(archive, Train, Test, Unsup); err != nil {
+		if _, err := readIMDBSplits(archive, Train, Test, Unsup); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -45,7 +45,7 @@ func BenchmarkReadIMDBArchive(b *testing.B) {
 // BenchmarkBuildChunksIMDB tokenizes and groups all 100,000 reviews
 // (already in memory).
 func BenchmarkBuildChunksIMDB(b *testing.B) {
-	docs, err := ReadIMDBSplits(imdbArchive(b), Train, Test, Unsup)
+	docs, err := readIMDBSplits(imdbArchive(b), Train, Test, Unsup)
 	if err != nil {
 		b.Fatal(err)
 	}

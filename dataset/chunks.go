@@ -31,15 +31,15 @@ type Tokenizer interface {
 	VocabHash() [32]byte
 }
 
-// GroupDocs is the number of consecutive documents concatenated before
+// groupDocs is the number of consecutive documents concatenated before
 // chunking: the batch size of datasets' Dataset.map(batched=True), through
 // which the course applies group_texts. Each group's remainder shorter than
 // a chunk is dropped.
-const GroupDocs = 1000
+const groupDocs = 1000
 
-// DefaultMaxPositions is DistilBERT's max_position_embeddings, the largest
+// defaultMaxPositions is DistilBERT's max_position_embeddings, the largest
 // chunk size a model can take.
-const DefaultMaxPositions = 512
+const defaultMaxPositions = 512
 
 // Chunks is a tokenized corpus cut into N chunks of ChunkSize (T) tokens:
 // the course's lm_datasets. Labels are a copy of the ids (the collator
@@ -67,8 +67,8 @@ func (c *Chunks) Chunk(i int) (ids, wordIDs []int32) {
 	return c.IDs[lo:hi:hi], c.WordIDs[lo:hi:hi]
 }
 
-// Subset returns a copy of the chunks idx, in that order.
-func (c *Chunks) Subset(idx []int) *Chunks {
+// subset returns a copy of the chunks idx, in that order.
+func (c *Chunks) subset(idx []int) *Chunks {
 	T := c.ChunkSize
 	s := &Chunks{ChunkSize: T, IDs: make([]int32, len(idx)*T), WordIDs: make([]int32, len(idx)*T)}
 	for k, i := range idx {
@@ -93,16 +93,16 @@ func SplitTrainTest(c *Chunks, trainSize, testSize int, seed uint64) (train, tes
 		return nil, nil, fmt.Errorf("split train/test: train size %d + test size %d = %d is more than the %d chunks", trainSize, testSize, trainSize+testSize, n)
 	}
 	p := rng.Keyed(seed, rng.PurposeSplit, 0, 0).Perm(n)
-	return c.Subset(p[testSize : testSize+trainSize]), c.Subset(p[:testSize]), nil
+	return c.subset(p[testSize : testSize+trainSize]), c.subset(p[:testSize]), nil
 }
 
 // BuildChunks tokenizes every document with [CLS]/[SEP], keeping word ids
-// (the course's tokenize_function), then, for each group of GroupDocs
-// consecutive documents, concatenates their tokens and cuts them into chunks
+// (the course's tokenize_function), then, for each group of 1,000 consecutive
+// documents (the batch size of datasets' Dataset.map), concatenates their tokens and cuts them into chunks
 // of chunkSize, dropping the group's remainder (group_texts). It runs on all
 // cores; the result does not depend on their number.
 func BuildChunks(docs []Document, tok Tokenizer, chunkSize int) (*Chunks, error) {
-	return buildChunks(docs, tok, chunkSize, GroupDocs, runtime.GOMAXPROCS(0))
+	return buildChunks(docs, tok, chunkSize, groupDocs, runtime.GOMAXPROCS(0))
 }
 
 // docSpan locates the tokens of one document in a worker's arena.

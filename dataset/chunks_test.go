@@ -141,14 +141,14 @@ func TestChunksAccessors(t *testing.T) {
 	if diff := cmp.Diff([]int32{1, 1}, wids); diff != "" {
 		t.Error(diff)
 	}
-	s := c.Subset([]int{2, 0, 2})
+	s := c.subset([]int{2, 0, 2})
 	want := &Chunks{ChunkSize: 2, IDs: []int32{5, 6, 1, 2, 5, 6}, WordIDs: []int32{2, -1, -1, 0, 2, -1}}
 	if diff := cmp.Diff(want, s); diff != "" {
-		t.Errorf("Subset (-want +got):\n%s", diff)
+		t.Errorf("subset (-want +got):\n%s", diff)
 	}
 	s.IDs[0] = 99
 	if c.IDs[4] != 5 {
-		t.Error("Subset shares memory with its source")
+		t.Error("subset shares memory with its source")
 	}
 	if (&Chunks{}).Len() != 0 {
 		t.Error("zero Chunks not empty")

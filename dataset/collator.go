@@ -143,15 +143,16 @@ func (c *Collator) maskWords(in, lab, ids, wids []int32, r *rng.PCG) {
 	}
 }
 
-// MapBatch is the number of examples the course's insert_random_mask masks
+// mapBatch is the number of examples the course's insert_random_mask masks
 // per call (datasets' Dataset.map batch size).
-const MapBatch = 1000
+const mapBatch = 1000
 
 // FixedMasked masks the evaluation chunks once, as the course's
 // insert_random_mask does, so that every evaluation sees the same masks
 // and the perplexity of a model is one number. Examples are masked in order,
-// in groups of MapBatch, group g from rng.Keyed(seed, rng.PurposeEval, 0, g), so an
-// example's mask does not depend on batchSize; they are returned in batches
+// in groups of 1,000 (the batch size of datasets' Dataset.map), group g
+// from rng.Keyed(seed, rng.PurposeEval, 0, g), so an example's mask does
+// not depend on batchSize; they are returned in batches
 // of batchSize (the last may be smaller).
 func FixedMasked(test *Chunks, c *Collator, batchSize int, seed uint64) []Batch {
 	if batchSize <= 0 {
@@ -162,8 +163,8 @@ func FixedMasked(test *Chunks, c *Collator, batchSize int, seed uint64) []Batch 
 	all.resize(n, test.ChunkSize)
 	var part Batch
 	var r rng.PCG
-	for g := 0; g*MapBatch < n; g++ {
-		lo, hi := g*MapBatch, min((g+1)*MapBatch, n)
+	for g := 0; g*mapBatch < n; g++ {
+		lo, hi := g*mapBatch, min((g+1)*mapBatch, n)
 		idx := make([]int, hi-lo)
 		for k := range idx {
 			idx[k] = lo + k

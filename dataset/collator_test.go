@@ -12,7 +12,7 @@ import (
 // tokenizer (so they contain [CLS], [SEP], [UNK] and multi-token words).
 func testChunks(t testing.TB, nDocs, T int) *Chunks {
 	t.Helper()
-	c, err := buildChunks(randomDocs(rng.Keyed(9, 0, 0, 0), nDocs, 80), newFakeTok(), T, GroupDocs, 2)
+	c, err := buildChunks(randomDocs(rng.Keyed(9, 0, 0, 0), nDocs, 80), newFakeTok(), T, groupDocs, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +271,7 @@ func TestCollateWholeWord(t *testing.T) {
 func TestFixedMasked(t *testing.T) {
 	tok := newFakeTok()
 	test := testChunks(t, 1500, 32)
-	if test.Len() < 2*MapBatch+1 {
+	if test.Len() < 2*mapBatch+1 {
 		t.Fatalf("only %d chunks: want several map batches", test.Len())
 	}
 	col := &Collator{MLMProbability: 0.15, Tok: tok}
@@ -307,9 +307,9 @@ func TestFixedMasked(t *testing.T) {
 	var r rng.PCG
 	r.Seed(rng.Keys(42, rng.PurposeEval, 0, 1))
 	var want Batch
-	col.collate(&want, test, seq(MapBatch, 2*MapBatch), &r)
+	col.collate(&want, test, seq(mapBatch, 2*mapBatch), &r)
 	got := flat(a)
-	if diff := diffInts(want.Labels, got.Labels[MapBatch*32:2*MapBatch*32]); diff != "" {
+	if diff := diffInts(want.Labels, got.Labels[mapBatch*32:2*mapBatch*32]); diff != "" {
 		t.Errorf("map batch 1 (-want +got):\n%s", diff)
 	}
 }

@@ -15,7 +15,7 @@
 // so that a second run loads them in a fraction of a second. The cache is a
 // compact binary file (2-byte ids when they fit), versioned, checksummed
 // (CRC-32C) and keyed by the source's path, size and modification time, the
-// split, the vocabulary hash, the chunk size and PipelineVersion; a stale or
+// split, the vocabulary hash, the chunk size and the preprocessing version; a stale or
 // corrupt cache is rebuilt, never used, and caches are written atomically.
 //
 // # Document order

@@ -43,7 +43,7 @@ func realData(t testing.TB) (map[Split][]Document, *tokenizer.Tokenizer, map[Spl
 	real.once.Do(func() {
 		t0 := time.Now()
 		real.tok = tok
-		real.docs, real.err = ReadIMDBSplits(archive, Train, Test, Unsup)
+		real.docs, real.err = readIMDBSplits(archive, Train, Test, Unsup)
 		if real.err != nil {
 			return
 		}
@@ -204,7 +204,7 @@ func TestIMDBCollateRealTokenizer(t *testing.T) {
 		}
 	}
 	col := &Collator{MLMProbability: 0.15, Tok: tok}
-	batches := FixedMasked(chunks[Test].Subset(seq(0, 2000)), col, 64, 42)
+	batches := FixedMasked(chunks[Test].subset(seq(0, 2000)), col, 64, 42)
 	var nonSpecial, selected, unk int
 	for _, b := range batches {
 		for k, l := range b.Labels {

@@ -13,11 +13,11 @@ import (
 	"time"
 )
 
-// PipelineVersion identifies the preprocessing (document order, grouping,
+// pipelineVersion identifies the preprocessing (document order, grouping,
 // chunking). It is part of every cache key: bump it whenever a change would
 // make BuildChunks produce other chunks from the same inputs, and old caches
 // are rebuilt.
-const PipelineVersion = 1
+const pipelineVersion = 1
 
 // PrepareOptions configures Prepare.
 type PrepareOptions struct {
@@ -32,8 +32,8 @@ type PrepareOptions struct {
 	// ChunkSize is the number of tokens per chunk, T (the course: 128). It
 	// must be in [1, MaxPositions].
 	ChunkSize int
-	// MaxPositions is the model's number of positions; 0 means
-	// DefaultMaxPositions.
+	// MaxPositions is the model's number of positions; 0 means 512
+	// (DistilBERT's max_position_embeddings).
 	MaxPositions int
 	// TrainSize and TestSize are the numbers of chunks to draw for training
 	// and evaluation (the course: 10,000 and 1,000), with Seed (the course:
@@ -57,9 +57,10 @@ func CourseOptions(source string, tok Tokenizer, cacheDir string) PrepareOptions
 }
 
 // Prepare turns opt.Source into the course's downsampled training and test
-// chunks: PrepareChunks, then SplitTrainTest.
+// chunks: all its chunks, built or loaded from the cache, then
+// SplitTrainTest.
 func Prepare(opt PrepareOptions) (train, test *Chunks, err error) {
-	c, err := PrepareChunks(opt)
+	c, err := prepareChunks(opt)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -70,13 +71,13 @@ func Prepare(opt PrepareOptions) (train, test *Chunks, err error) {
 	return train, test, nil
 }
 
-// PrepareChunks reads opt.Source and builds all its chunks (BuildChunks),
+// prepareChunks reads opt.Source and builds all its chunks (BuildChunks),
 // or loads them from the cache in opt.CacheDir. The cache is keyed by the
 // source (absolute path, and size and modification time of the file, or of
 // every review file of an IMDB directory), the split, the vocabulary hash,
-// the chunk size and PipelineVersion; a stale or corrupt cache is rebuilt,
+// the chunk size and pipelineVersion; a stale or corrupt cache is rebuilt,
 // never used. The cache is written atomically.
-func PrepareChunks(opt PrepareOptions) (*Chunks, error) {
+func prepareChunks(opt PrepareOptions) (*Chunks, error) {
 	logf := opt.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
@@ -86,7 +87,7 @@ func PrepareChunks(opt PrepareOptions) (*Chunks, error) {
 	}
 	maxPos := opt.MaxPositions
 	if maxPos == 0 {
-		maxPos = DefaultMaxPositions
+		maxPos = defaultMaxPositions
 	}
 	if opt.ChunkSize <= 0 || opt.ChunkSize > maxPos {
 		return nil, fmt.Errorf("prepare %s: chunk size %d outside [1, %d] (the model's max positions)", opt.Source, opt.ChunkSize, maxPos)
@@ -146,7 +147,7 @@ type source struct {
 func (s *source) build(tok Tokenizer, chunkSize int) (*Chunks, int, error) {
 	workers := runtime.GOMAXPROCS(0)
 	if s.kind == "imdb-archive" {
-		split, err := ParseSplit(s.split)
+		split, err := parseSplit(s.split)
 		if err != nil {
 			panic("dataset: source.build: " + err.Error())
 		}
@@ -156,7 +157,7 @@ func (s *source) build(tok Tokenizer, chunkSize int) (*Chunks, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	c, err := buildChunks(docs, tok, chunkSize, GroupDocs, workers)
+	c, err := buildChunks(docs, tok, chunkSize, groupDocs, workers)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", s.abs, err)
 	}
@@ -223,7 +224,7 @@ func identify(p string, split Split) (*source, error) {
 // cache to be used.
 func cacheKey(s *source, vocab [32]byte, chunkSize int) string {
 	return fmt.Sprintf("distilgo dataset chunks\npipeline %d\nsource %s %s\nidentity %s\nsplit %s\nvocab-sha256 %x\nchunk-size %d\ngroup-docs %d\n",
-		PipelineVersion, s.kind, s.abs, s.id, s.split, vocab, chunkSize, GroupDocs)
+		pipelineVersion, s.kind, s.abs, s.id, s.split, vocab, chunkSize, groupDocs)
 }
 
 // cacheName is the cache's file name: readable, and unique per source,

@@ -58,7 +58,7 @@ func TestPrepareCache(t *testing.T) {
 	}
 
 	// First run builds and writes the cache; the second loads it.
-	first, err := PrepareChunks(opt)
+	first, err := prepareChunks(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestPrepareCache(t *testing.T) {
 		t.Errorf("first run log %q", log.lines)
 	}
 	log.lines = nil
-	second, err := PrepareChunks(opt)
+	second, err := prepareChunks(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestPrepareCache(t *testing.T) {
 		t.Fatalf("cache files %q, want one", files)
 	}
 
-	// Prepare = PrepareChunks + SplitTrainTest.
+	// Prepare = prepareChunks + SplitTrainTest.
 	train, test, err := Prepare(opt)
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +98,7 @@ func TestPrepareCache(t *testing.T) {
 	b[len(b)/2] ^= 0x55
 	os.WriteFile(files[0], b, 0o644)
 	log.lines = nil
-	got, err := PrepareChunks(opt)
+	got, err := prepareChunks(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestPrepareCache(t *testing.T) {
 	future := time.Now().Add(time.Hour)
 	os.Chtimes(newSrc, future, future)
 	log.lines = nil
-	got, err = PrepareChunks(opt)
+	got, err = prepareChunks(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,11 +129,11 @@ func TestPrepareCache(t *testing.T) {
 
 	// Another chunk size or vocabulary gets its own file.
 	opt.ChunkSize = 8
-	if _, err := PrepareChunks(opt); err != nil {
+	if _, err := prepareChunks(opt); err != nil {
 		t.Fatal(err)
 	}
 	opt.Tokenizer = &fakeTok{v: 30000}
-	if _, err := PrepareChunks(opt); err != nil {
+	if _, err := prepareChunks(opt); err != nil {
 		t.Fatal(err)
 	}
 	if files, _ := filepath.Glob(filepath.Join(cacheDir, "*")); len(files) != 3 {

@@ -45,9 +45,9 @@ func (s Split) String() string {
 	return fmt.Sprintf("Split(%d)", int(s))
 }
 
-// ParseSplit parses a split name: "train", "test", "unsupervised" (or
+// parseSplit parses a split name: "train", "test", "unsupervised" (or
 // "unsup").
-func ParseSplit(s string) (Split, error) {
+func parseSplit(s string) (Split, error) {
 	switch s {
 	case "train":
 		return Train, nil
@@ -62,11 +62,11 @@ func ParseSplit(s string) (Split, error) {
 // imdbSize is the number of reviews in each split of the published dataset.
 var imdbSize = map[Split]int{Train: 25000, Test: 25000, Unsup: 50000}
 
-// NumReviews returns the number of reviews of the split in the published
+// numReviews returns the number of reviews of the split in the published
 // dataset: 25,000 for train and test, 50,000 for unsupervised. ReadIMDB
 // checks it, so that a truncated archive or a partial directory is an error
 // and never a silently smaller dataset.
-func (s Split) NumReviews() int { return imdbSize[s] }
+func (s Split) numReviews() int { return imdbSize[s] }
 
 // Labels of IMDB documents (Hugging Face's ClassLabel names ["neg", "pos"]).
 const (
@@ -113,7 +113,8 @@ func validSplit(s Split) error {
 // from its extracted directory (the aclImdb folder itself or the folder that
 // holds it). Documents come in the package's documented order (pos then neg,
 // each by file name in byte order). Every review must be valid UTF-8 and the
-// split must have its published size (Split.NumReviews).
+// split must have its published size (25,000 reviews for train and test,
+// 50,000 for unsupervised).
 func ReadIMDB(path string, split Split) ([]Document, error) {
 	all, err := readIMDB(path, []Split{split}, imdbSize)
 	if err != nil {
@@ -122,9 +123,9 @@ func ReadIMDB(path string, split Split) ([]Document, error) {
 	return all[split], nil
 }
 
-// ReadIMDBSplits reads several splits in one pass over the source (one
+// readIMDBSplits reads several splits in one pass over the source (one
 // decompression of the archive).
-func ReadIMDBSplits(path string, splits ...Split) (map[Split][]Document, error) {
+func readIMDBSplits(path string, splits ...Split) (map[Split][]Document, error) {
 	return readIMDB(path, splits, imdbSize)
 }
 
@@ -330,7 +331,7 @@ func buildIMDBArchiveChunks(p string, split Split, tok Tokenizer, chunkSize, wor
 	for i, k := range keyed {
 		spans[i] = bySlot[k.slot]
 	}
-	return groupSpans(spans, pool.arenas, chunkSize, GroupDocs, workers), len(keyed), nil
+	return groupSpans(spans, pool.arenas, chunkSize, groupDocs, workers), len(keyed), nil
 }
 
 // imdbRoot finds the aclImdb folder: p itself or p/aclImdb.

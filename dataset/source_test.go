@@ -212,16 +212,16 @@ func TestReadIMDBTruncatedEverywhere(t *testing.T) {
 
 func TestSplitNames(t *testing.T) {
 	for _, s := range allSplits {
-		got, err := ParseSplit(s.String())
+		got, err := parseSplit(s.String())
 		if err != nil || got != s {
-			t.Errorf("ParseSplit(%q) = %v, %v", s.String(), got, err)
+			t.Errorf("parseSplit(%q) = %v, %v", s.String(), got, err)
 		}
 	}
-	if s, err := ParseSplit("unsup"); err != nil || s != Unsup {
-		t.Errorf("ParseSplit(unsup) = %v, %v", s, err)
+	if s, err := parseSplit("unsup"); err != nil || s != Unsup {
+		t.Errorf("parseSplit(unsup) = %v, %v", s, err)
 	}
-	if _, err := ParseSplit("validation"); err == nil {
-		t.Error("ParseSplit(validation): no error")
+	if _, err := parseSplit("validation"); err == nil {
+		t.Error("parseSplit(validation): no error")
 	}
 }
 

@@ -102,10 +102,10 @@ func readParam(f *safetensors.File, name string, shape []int, dst []float32) err
 	return safetensors.CheckFinite(name, shape, dst)
 }
 
-// StateDict returns every parameter as a safetensors tensor, named as in
+// stateDict returns every parameter as a safetensors tensor, named as in
 // transformers' state dict, without the tied vocab_projector.weight (as
 // transformers saves it). The data slices alias the model's parameters.
-func (m *ForMaskedLM) StateDict() []safetensors.Tensor {
+func (m *ForMaskedLM) stateDict() []safetensors.Tensor {
 	ts := make([]safetensors.Tensor, 0, len(m.Params.Names))
 	for i, name := range m.Params.Names {
 		p := m.Params.Params[i]
@@ -125,7 +125,7 @@ func (m *ForMaskedLM) SaveDir(dir string) error {
 		return fmt.Errorf("save model %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, safetensors.SingleFileName)
-	if err := safetensors.Write(path, m.StateDict(), map[string]string{"format": "pt"}); err != nil {
+	if err := safetensors.Write(path, m.stateDict(), map[string]string{"format": "pt"}); err != nil {
 		return fmt.Errorf("save model %s: %w", dir, err)
 	}
 	return nil

@@ -19,8 +19,8 @@ import (
 // the transformers release whose config.json layout Save follows.
 const TransformersVersion = "4.46.3"
 
-// MaxConfigSize bounds the config.json LoadConfig reads.
-const MaxConfigSize = 1 << 20
+// maxConfigSize bounds the config.json LoadConfig reads.
+const maxConfigSize = 1 << 20
 
 // maxTensorElems bounds every parameter tensor a config implies (V x C,
 // maxPos x C, C x hidden), so a corrupt config cannot ask for absurd
@@ -120,22 +120,22 @@ func LoadConfig(path string) (Config, error) {
 		return Config{}, fmt.Errorf("load config: %w", err)
 	}
 	defer fh.Close()
-	data, err := io.ReadAll(io.LimitReader(fh, MaxConfigSize+1))
+	data, err := io.ReadAll(io.LimitReader(fh, maxConfigSize+1))
 	if err != nil {
 		return Config{}, fmt.Errorf("load config %s: %w", path, err)
 	}
-	if len(data) > MaxConfigSize {
-		return Config{}, fmt.Errorf("load config %s: larger than %d bytes", path, MaxConfigSize)
+	if len(data) > maxConfigSize {
+		return Config{}, fmt.Errorf("load config %s: larger than %d bytes", path, maxConfigSize)
 	}
-	c, err := ParseConfig(data)
+	c, err := parseConfig(data)
 	if err != nil {
 		return Config{}, fmt.Errorf("load config %s: %w", path, err)
 	}
 	return c, nil
 }
 
-// ParseConfig decodes config.json content; see LoadConfig.
-func ParseConfig(data []byte) (Config, error) {
+// parseConfig decodes config.json content; see LoadConfig.
+func parseConfig(data []byte) (Config, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return Config{}, fmt.Errorf("config is not a JSON object: %w", err)

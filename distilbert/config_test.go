@@ -55,7 +55,7 @@ func TestParseConfigDefaultsAndAliases(t *testing.T) {
 		})},
 	}
 	for _, tc := range tests {
-		got, err := ParseConfig([]byte(tc.json))
+		got, err := parseConfig([]byte(tc.json))
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
@@ -81,9 +81,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{`{"dim": 768, "hidden_size": 512}`, `"hidden_size" = 512 conflicts with "dim" = 768`},
 	}
 	for _, tc := range tests {
-		_, err := ParseConfig([]byte(tc.json))
+		_, err := parseConfig([]byte(tc.json))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("ParseConfig(%s) = %v, want an error containing %q", tc.json, err, tc.want)
+			t.Errorf("parseConfig(%s) = %v, want an error containing %q", tc.json, err, tc.want)
 		}
 	}
 }
@@ -100,7 +100,7 @@ func TestLoadConfigFileErrors(t *testing.T) {
 		t.Errorf("LoadConfig(bad) = %v, want an error naming the file", err)
 	}
 	huge := filepath.Join(dir, "huge.json")
-	os.WriteFile(huge, []byte(`{"x": "`+strings.Repeat("a", MaxConfigSize)+`"}`), 0o644)
+	os.WriteFile(huge, []byte(`{"x": "`+strings.Repeat("a", maxConfigSize)+`"}`), 0o644)
 	if _, err := LoadConfig(huge); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("LoadConfig(huge) = %v", err)
 	}
@@ -149,7 +149,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestSaveLoadRoundTrip(t *testing.T) {
-	c, err := ParseConfig([]byte(`{"dim": 64, "n_heads": 4, "hidden_dim": 128, "vocab_size": 100, "pad_token_id": null,
+	c, err := parseConfig([]byte(`{"dim": 64, "n_heads": 4, "hidden_dim": 128, "vocab_size": 100, "pad_token_id": null,
 		"dropout": 0, "initializer_range": 1e-05, "_name_or_path": "a<b>&c", "torch_dtype": "bfloat16", "hidden_size": 64}`))
 	if err != nil {
 		t.Fatal(err)
@@ -223,8 +223,8 @@ func TestPyFloat(t *testing.T) {
 	}
 }
 
-// FuzzParseConfig: ParseConfig never panics, and a config it accepts that
-// validates survives MarshalJSON -> ParseConfig unchanged.
+// FuzzParseConfig: parseConfig never panics, and a config it accepts that
+// validates survives MarshalJSON -> parseConfig unchanged.
 func FuzzParseConfig(f *testing.F) {
 	if b, err := os.ReadFile(hubConfig); err == nil {
 		f.Add(b)
@@ -233,7 +233,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(`{"dim": 64, "hidden_size": 64, "pad_token_id": null, "x": [1, {"y": null}]}`))
 	f.Add([]byte(`{"dropout": 1e-300, "initializer_range": 12345678901234567890}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := ParseConfig(data)
+		c, err := parseConfig(data)
 		if err != nil || c.Validate() != nil {
 			return
 		}
@@ -241,7 +241,7 @@ func FuzzParseConfig(f *testing.F) {
 		if err != nil {
 			t.Fatalf("MarshalJSON: %v", err)
 		}
-		back, err := ParseConfig(out)
+		back, err := parseConfig(out)
 		if err != nil {
 			t.Fatalf("re-parse of\n%s\n: %v", out, err)
 		}

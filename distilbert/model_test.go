@@ -280,7 +280,7 @@ func TestLoadErrorsNameTheTensor(t *testing.T) {
 		if err := m.SaveDir(dir); err != nil {
 			t.Fatal(err)
 		}
-		ts := edit(m.StateDict())
+		ts := edit(m.stateDict())
 		if err := safetensors.Write(filepath.Join(dir, safetensors.SingleFileName), ts, nil); err != nil {
 			t.Fatal(err)
 		}

@@ -13,26 +13,26 @@ import (
 	"github.com/distilgo/distilgo/safetensors"
 )
 
-// ParamShape is a parameter's transformers name and shape.
-type ParamShape struct {
+// paramShape is a parameter's transformers name and shape.
+type paramShape struct {
 	Name  string
 	Shape []int
 }
 
-// ParamShapes lists the parameters a config implies, in the order of
+// paramShapes lists the parameters a config implies, in the order of
 // ForMaskedLM.Params.Names (the tied vocab_projector.weight is left out),
 // without allocating them: what a checkpoint's header is checked against
 // before the model is built.
-func (c Config) ParamShapes() []ParamShape {
-	var ps []ParamShape
+func (c Config) paramShapes() []paramShape {
+	var ps []paramShape
 	c.visitShapes(func(name string, shape []int) error {
-		ps = append(ps, ParamShape{name, shape})
+		ps = append(ps, paramShape{name, shape})
 		return nil
 	})
 	return ps
 }
 
-// visitShapes calls visit for each parameter of ParamShapes, stopping at
+// visitShapes calls visit for each parameter of paramShapes, stopping at
 // the first error, so that a config with absurdly many layers is not
 // listed in memory.
 func (c Config) visitShapes(visit func(name string, shape []int) error) error {
@@ -164,11 +164,11 @@ func countLines(fh *os.File) (int, error) {
 	return n, nil
 }
 
-// TrainingBytes is the memory training the config's model needs at least:
+// trainingBytes is the memory training the config's model needs at least:
 // parameters, gradients and AdamW's two moments, 4 bytes each (activations
 // come on top).
 // It saturates at math.MaxInt64.
-func (c Config) TrainingBytes() int64 { return min(c.NumParams(), math.MaxInt64/16) * 16 }
+func (c Config) trainingBytes() int64 { return min(c.NumParams(), math.MaxInt64/16) * 16 }
 
 // CheckTrainingMemory refuses a config whose parameters, gradients and
 // AdamW moments alone exceed the machine's memory (a config with a huge
@@ -180,7 +180,7 @@ func (c Config) CheckTrainingMemory() error {
 	if total <= 0 {
 		return nil
 	}
-	if need := c.TrainingBytes(); need > total || need < 0 {
+	if need := c.trainingBytes(); need > total || need < 0 {
 		return fmt.Errorf("config: %s parameters (%s): parameters, gradients and AdamW moments need %s, more than this machine's %s of memory",
 			groupDigits(c.NumParams()), configSizes(c), gib(need), gib(total))
 	}

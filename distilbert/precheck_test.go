@@ -18,17 +18,17 @@ func smallConfig() Config {
 	return cfg
 }
 
-// ParamShapes, which the checkpoint header is checked against, must list
+// paramShapes, which the checkpoint header is checked against, must list
 // exactly the parameters build allocates.
 func TestParamShapesMatchBuild(t *testing.T) {
 	cfg := smallConfig()
 	m := build(cfg)
-	var want []ParamShape
+	var want []paramShape
 	for i, name := range m.Params.Names {
-		want = append(want, ParamShape{name, m.Params.Params[i].Shape()})
+		want = append(want, paramShape{name, m.Params.Params[i].Shape()})
 	}
-	if d := cmp.Diff(want, cfg.ParamShapes()); d != "" {
-		t.Errorf("ParamShapes (-build +ParamShapes):\n%s", d)
+	if d := cmp.Diff(want, cfg.paramShapes()); d != "" {
+		t.Errorf("paramShapes (-build +paramShapes):\n%s", d)
 	}
 	if got, want := cfg.NumParams(), int64(m.Params.Len()); got != want {
 		t.Errorf("NumParams = %d, build allocates %d", got, want)
@@ -190,7 +190,7 @@ func TestCheckTrainingMemory(t *testing.T) {
 // other case is an unknown key, kept in Extra, and the field keeps its
 // default.
 func TestConfigKeysAreCaseSensitive(t *testing.T) {
-	c, err := ParseConfig([]byte(`{"model_type": "distilbert", "Vocab_Size": 5, "N_LAYERS": 2, "dim": 32}`))
+	c, err := parseConfig([]byte(`{"model_type": "distilbert", "Vocab_Size": 5, "N_LAYERS": 2, "dim": 32}`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@
 package nn
 
 import (
-	"math"
 	"math/rand/v2"
 
 	"github.com/distilgo/distilgo/tensor"
@@ -157,14 +156,3 @@ func InitNormal(t *tensor.Tensor, std float64, r *rand.Rand) {
 		t.Data[i] = float32(r.NormFloat64() * std)
 	}
 }
-
-// InitUniform fills t with samples of U(-bound, bound) from r.
-func InitUniform(t *tensor.Tensor, bound float64, r *rand.Rand) {
-	for i := range t.Data {
-		t.Data[i] = float32((2*r.Float64() - 1) * bound)
-	}
-}
-
-// KaimingBound is the bound torch.nn.Linear's default initialisation uses
-// for fan-in n (kaiming_uniform with a=√5 gives 1/√n).
-func KaimingBound(fanIn int) float64 { return 1 / math.Sqrt(float64(fanIn)) }

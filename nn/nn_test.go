@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -17,8 +18,8 @@ type mlp struct {
 
 func newMLP(r *rand.Rand) *mlp {
 	m := &mlp{Fc1: NewLinear(2, 32, true), Fc2: NewLinear(32, 2, true), Drop: NewDropout(0)}
-	InitUniform(m.Fc1.Weight, KaimingBound(2), r)
-	InitUniform(m.Fc2.Weight, KaimingBound(32), r)
+	initUniform(m.Fc1.Weight, kaimingBound(2), r)
+	initUniform(m.Fc2.Weight, kaimingBound(32), r)
 	return m
 }
 
@@ -196,3 +197,14 @@ func BenchmarkMLPStep(b *testing.B) {
 		step(i + 1)
 	}
 }
+
+// initUniform fills t with samples of U(-bound, bound) from r.
+func initUniform(t *tensor.Tensor, bound float64, r *rand.Rand) {
+	for i := range t.Data {
+		t.Data[i] = float32((2*r.Float64() - 1) * bound)
+	}
+}
+
+// kaimingBound is the bound torch.nn.Linear's default initialisation uses
+// for fan-in n (kaiming_uniform with a=√5 gives 1/√n).
+func kaimingBound(fanIn int) float64 { return 1 / math.Sqrt(float64(fanIn)) }

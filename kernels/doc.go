@@ -41,12 +41,31 @@
 //   - Work is split over the engine's persistent worker pool (pool.go); small
 //     calls stay on the calling goroutine. Kernels do not allocate in steady
 //     state, and ParallelFor may be nested.
-//   - Element-wise kernels built from IEEE basic operations (axpy, scale,
-//     AdamW) give bitwise-identical results at every level
-//     (same operations in the same order, no FMA). GELU is the exception: the
-//     generic level evaluates erf in float64, the vector levels a float32
-//     polynomial, so they agree to about 1e-7 relative, not bit for bit.
-//     Reductions (softmax, cross-entropy, layer-norm statistics, SGEMM)
-//     differ across levels only by rounding, within the bounds their tests
-//     state.
+//   - Agreement across levels, kernel by kernel (a vector level runs the
+//     multiple-of-lanes part of each row in assembly and the tail with the
+//     generic code):
+//     Axpy, Scale, Add, Mul, MulAcc and AdamW are bitwise identical at
+//     every level, NEON included: the same IEEE operations in the same
+//     order, no FMA (tested bit for bit: TestElementwise,
+//     TestAdamWLevels). SumSquares and Dot are one pure-Go loop at every
+//     level, with exact float64 products.
+//     GELU and its backward are not: generic (and NEON) evaluate erf and
+//     exp in float64 (geluRef), AVX2/AVX-512 a float32 erf fit and a
+//     Cephes-style float32 exp for the vector part of a row and geluRef for
+//     its tail, so the levels agree to about 1e-7 relative (and at a vector
+//     level an element's bits depend on whether it falls in the tail).
+//     Softmax and cross-entropy are not either: generic uses float64 exp
+//     (rounded to float32 for softmax) and sums in order (in float64 for
+//     cross-entropy); AVX2/AVX-512 use the float32 exp polynomial (within
+//     2 ULP, TestExpAccuracy) and sum in float32 lanes, cross-entropy's
+//     sum of exponentials included; NEON runs Go loops with the generic exp
+//     (flushed to 0 below -87) but sums cross-entropy's exponentials in
+//     float32; softmax's backward sums its row dot product in lanes. They
+//     agree within the bounds their tests state.
+//     Layer norm: the element-wise parts (apply, dx, dw and db) are the
+//     generic float32 operations without FMA, but at AVX2/AVX-512 the row
+//     statistics and backward sums are float64 sums in another order
+//     (lanes), so outputs can differ by the rounding of those statistics.
+//     SGEMM and SgemmBF16 differ by summation order and blocking (the
+//     vector micro-kernels use FMA): bounds in their tests.
 package kernels

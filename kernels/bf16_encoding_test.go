@@ -15,7 +15,7 @@ import (
 
 // TestBF16Encodings checks every instruction that the generator emits as
 // bytes (VDPBF16PS, VCVTNE2PS2BF16: the Go assembler knows neither) against
-// GNU as: each byte line of kernels_amd64.s follows a comment holding the
+// GNU as: each byte line of bf16_amd64.s follows a comment holding the
 // instruction in GNU syntax; all of them are assembled in one file and the
 // machine code must equal the bytes, instruction by instruction. It needs
 // binutils (as, objcopy), not the instructions themselves.
@@ -28,7 +28,7 @@ func TestBF16Encodings(t *testing.T) {
 			t.Skipf("binutils %s not found: bf16 encodings not checked (apt-get install binutils)", tool)
 		}
 	}
-	src, err := os.ReadFile("kernels_amd64.s")
+	src, err := os.ReadFile("bf16_amd64.s")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,11 +50,11 @@ func TestBF16Encodings(t *testing.T) {
 		for _, stmt := range strings.Split(strings.TrimSpace(lines[i+1]), ";") {
 			f := strings.Fields(stmt)
 			if len(f) != 2 || f[0] != "BYTE" || !strings.HasPrefix(f[1], "$0x") {
-				t.Fatalf("kernels_amd64.s:%d: %q after %q is not a BYTE line", i+2, lines[i+1], m[1])
+				t.Fatalf("bf16_amd64.s:%d: %q after %q is not a BYTE line", i+2, lines[i+1], m[1])
 			}
 			v, err := strconv.ParseUint(f[1][3:], 16, 8)
 			if err != nil {
-				t.Fatalf("kernels_amd64.s:%d: %v", i+2, err)
+				t.Fatalf("bf16_amd64.s:%d: %v", i+2, err)
 			}
 			code = append(code, byte(v))
 		}
@@ -64,7 +64,7 @@ func TestBF16Encodings(t *testing.T) {
 		}
 	}
 	if len(insts) < 10 {
-		t.Fatalf("found %d byte-encoded instructions in kernels_amd64.s, want the bf16 kernels' (generator comments changed?)", len(insts))
+		t.Fatalf("found %d byte-encoded instructions in bf16_amd64.s, want the bf16 kernels' (generator comments changed?)", len(insts))
 	}
 	dir := t.TempDir()
 	var asm strings.Builder
@@ -89,7 +89,7 @@ func TestBF16Encodings(t *testing.T) {
 	for _, in := range insts {
 		end := min(off+len(in.bytes), len(want))
 		if !bytes.Equal(in.bytes, want[off:end]) {
-			t.Fatalf("kernels_amd64.s:%d: %s: generated % x, GNU as % x", in.line, in.gnu, in.bytes, want[off:min(off+8, len(want))])
+			t.Fatalf("bf16_amd64.s:%d: %s: generated % x, GNU as % x", in.line, in.gnu, in.bytes, want[off:min(off+8, len(want))])
 		}
 		off = end
 	}

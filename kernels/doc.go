@@ -9,8 +9,10 @@
 // Implementation levels (impl.go): "generic" (pure Go, every platform),
 // "avx2" (AVX2+FMA), "avx512" (AVX-512 F/DQ/BW/VL) and "avx512bf16" (avx512
 // plus AVX512_BF16 for SgemmBF16), the assembly ones generated with avo by
-// the module in kernels/_asm (kernels_amd64.s). The best level the CPU
-// supports is chosen at start-up (github.com/klauspost/cpuid/v2);
+// the module in kernels/_asm, one file per kernel family (gemm_amd64.s,
+// pack_amd64.s, rows_amd64.s, vec_amd64.s, bf16_amd64.s, each with its
+// *_stubs_amd64.go declarations). The best level the CPU supports is chosen
+// at start-up (github.com/klauspost/cpuid/v2);
 // DISTILGO_KERNELS=avx512bf16|avx512|avx2|generic forces one, Levels, Level
 // and Use list and switch them (tests run every level), and the purego build
 // tag or a target other than amd64 and arm64 leaves only generic. On arm64

@@ -3,7 +3,7 @@ package kernels
 import "math"
 
 // simdOps is one level's set of vector primitives, written in assembly
-// (kernels_amd64.s). Each processes n elements with n a multiple of lanes;
+// (the generated *_amd64.s files). Each processes n elements with n a multiple of lanes;
 // the Go wrappers below handle the remaining tail elements in Go.
 type simdOps struct {
 	lanes          int

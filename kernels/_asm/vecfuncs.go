@@ -8,23 +8,6 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
-// vecFuncs emits every element-wise and row kernel for one ISA.
-func vecFuncs(v isa) {
-	expFunc(v)
-	softmaxFuncs(v)
-	crossEntropyFuncs(v)
-	geluFuncs(v)
-	adamWFunc(v)
-	binaryFuncs(v)
-	packFunc(v)
-	packCopyFunc(v)
-	packTransFunc(v)
-	layerNormFuncs(v)
-	if v.name == avx2.name {
-		dot4Func(v) // small-M SGEMM; the AVX-512 level keeps dot (see gemm_smallm.go)
-	}
-}
-
 // dot4Func emits dot4: four rows x_i dotted with one row y, loading each
 // vector of y once for four FMAs (dot would load it four times: the
 // small-M SGEMM path is bound by loads, not FMAs).

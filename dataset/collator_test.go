@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/distilgo/distilgo/internal/rng"
+	"github.com/distilgo/distilgo/internal/stattest"
 	"github.com/distilgo/distilgo/tensor"
 )
 
@@ -133,7 +134,7 @@ func TestCollateRandomTokensUniform(t *testing.T) {
 			total += n
 		}
 	}
-	if x, bound := chiSquare(rest, float64(total)/float64(len(rest))), chiSquareBound(len(rest)-1); x > bound {
+	if x, bound := stattest.ChiSquare(rest, float64(total)/float64(len(rest))), stattest.ChiSquareBound(len(rest)-1); x > bound {
 		t.Errorf("random ids not uniform: chi-square %.1f > %.1f, counts %v", x, bound, counts)
 	}
 }

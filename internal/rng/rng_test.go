@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/distilgo/distilgo/internal/stattest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -151,24 +152,6 @@ func TestTrainingOrderIsPermutation(t *testing.T) {
 	}
 }
 
-// chiSquareBound returns a bound that a chi-square statistic with df
-// degrees of freedom exceeds with probability about 1e-6: the
-// Wilson-Hilferty approximation at z = 4.75.
-func chiSquareBound(df int) float64 {
-	k := float64(df)
-	z := 4.75
-	return k * math.Pow(1-2/(9*k)+z*math.Sqrt(2/(9*k)), 3)
-}
-
-func chiSquare(counts []int, expected float64) float64 {
-	s := 0.0
-	for _, c := range counts {
-		d := float64(c) - expected
-		s += d * d / expected
-	}
-	return s
-}
-
 func TestIntNUniform(t *testing.T) {
 	// n = 7 does not divide 2^64, so the rejection step matters; n = 2^63+1
 	// makes rejection frequent (about half the draws).
@@ -178,7 +161,7 @@ func TestIntNUniform(t *testing.T) {
 	for range draws {
 		counts[r.IntN(n)]++
 	}
-	if x, b := chiSquare(counts, draws/n), chiSquareBound(n-1); x > b {
+	if x, b := stattest.ChiSquare(counts, draws/n), stattest.ChiSquareBound(n-1); x > b {
 		t.Errorf("IntN(7): chi-square %.1f > %.1f, counts %v", x, b, counts)
 	}
 	big := uint64(1)<<63 + 1
@@ -190,7 +173,7 @@ func TestIntNUniform(t *testing.T) {
 		}
 		halves[v>>62]++
 	}
-	if x, b := chiSquare(halves, 50000), chiSquareBound(1); x > b {
+	if x, b := stattest.ChiSquare(halves, 50000), stattest.ChiSquareBound(1); x > b {
 		t.Errorf("IntN(2^63+1): chi-square %.1f > %.1f, counts %v", x, b, halves)
 	}
 }
@@ -210,7 +193,7 @@ func TestPermUniform(t *testing.T) {
 	for _, v := range counts {
 		c = append(c, v)
 	}
-	if x, b := chiSquare(c, seeds/24), chiSquareBound(23); x > b {
+	if x, b := stattest.ChiSquare(c, seeds/24), stattest.ChiSquareBound(23); x > b {
 		t.Errorf("chi-square %.1f > %.1f", x, b)
 	}
 }

@@ -13,7 +13,7 @@
 // AVX code adds a constant in an FMA (p = p·r + c), NEON's FMLA accumulates
 // into its destination: the constant is first DUPed into the destination.
 //
-// Every exp below is the same block of 23 instructions (input V0, result
+// Every exp below is the same block of 27 instructions (input V0, result
 // V1, scratch V2-V5, constants V16-V18 and V25-V28), written out in each
 // function; TestNEONExpBlocks checks that the copies are identical. Beyond
 // the AVX code it returns NaN inputs unchanged (the AVX code's integer add

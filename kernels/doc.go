@@ -43,9 +43,12 @@
 //     state, and ParallelFor may be nested.
 //   - Element-wise kernels built from IEEE basic operations (axpy, scale,
 //     AdamW) give bitwise-identical results at every level
-//     (same operations in the same order, no FMA). GELU is the exception: the
-//     generic level evaluates erf in float64, the vector levels a float32
-//     polynomial, so they agree to about 1e-7 relative, not bit for bit.
+//     (same operations in the same order, no FMA). GELU is the exception: every
+//     level evaluates the same float32 exp and erf polynomials, the vector
+//     levels with FMA (avx2, avx512 and neon give the same bits), the
+//     generic level without (the same bits on every architecture), so
+//     generic and vector levels agree to about 1e-7 relative, not bit for
+//     bit.
 //     Reductions (softmax, cross-entropy, layer-norm statistics, SGEMM)
 //     differ across levels only by rounding, within the bounds their tests
 //     state.

@@ -36,11 +36,12 @@ bench-e2e:
 
 ## bench-arm64: on an arm64 machine, the NEON level against the generic
 ## level and gonum (SGEMM at DistilBERT's shapes, 1 and all threads, with
-## the NEON FMA peak), the micro-kernel, and fill-mask latency per level.
+## the NEON FMA peak), the micro-kernel, softmax and GELU per level, and
+## fill-mask latency per level.
 bench-arm64:
 	@[ "$$($(GO) env GOARCH)" = arm64 ] || { echo "bench-arm64: needs an arm64 machine (GOARCH=$$($(GO) env GOARCH))"; exit 1; }
 	$(GO) run ./bench/kernels -threads 1,$$(nproc) -impl distilgo,gonum -levels neon,generic
-	$(GO) test -run '^$$' -bench 'GemmMicroKernel|FMAPeak' ./kernels/
+	$(GO) test -run '^$$' -bench 'GemmMicroKernel|FMAPeak|SoftmaxRows|Gelu|ScalarMath' ./kernels/
 	DISTILGO_KERNELS=neon $(GO) run ./bench/e2e --mode fillmask --repeat 50
 	DISTILGO_KERNELS=generic $(GO) run ./bench/e2e --mode fillmask --repeat 50
 

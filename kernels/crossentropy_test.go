@@ -43,7 +43,7 @@ func crossEntropyRef64(logits []float32, labels []int32, rows, cols int, ignore 
 func TestCrossEntropy(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(41, 42))
-		for _, sz := range [][2]int{{1, 1}, {3, 7}, {5, 16}, {4, 33}, {6, 1000}, {3, 30522}, {0, 5}} {
+		for _, sz := range [][2]int{{1, 1}, {3, 3}, {3, 4}, {3, 5}, {3, 7}, {5, 15}, {5, 16}, {5, 17}, {4, 33}, {6, 1000}, {3, 30522}, {0, 5}} {
 			rows, cols := sz[0], sz[1]
 			t.Run(fmt.Sprintf("%dx%d", rows, cols), func(t *testing.T) {
 				logits := make([]float32, rows*cols)

@@ -51,19 +51,20 @@
 //     order, no FMA (tested bit for bit: TestElementwise,
 //     TestAdamWLevels). SumSquares and Dot are one pure-Go loop at every
 //     level, with exact float64 products.
-//     GELU and its backward are not: generic (and NEON) evaluate erf and
-//     exp in float64 (geluRef), AVX2/AVX-512 a float32 erf fit and a
-//     Cephes-style float32 exp for the vector part of a row and geluRef for
-//     its tail, so the levels agree to about 1e-7 relative (and at a vector
-//     level an element's bits depend on whether it falls in the tail).
-//     Softmax and cross-entropy are not either: generic uses float64 exp
-//     (rounded to float32 for softmax) and sums in order (in float64 for
-//     cross-entropy); AVX2/AVX-512 use the float32 exp polynomial (within
-//     2 ULP, TestExpAccuracy) and sum in float32 lanes, cross-entropy's
-//     sum of exponentials included; NEON runs Go loops with the generic exp
-//     (flushed to 0 below -87) but sums cross-entropy's exponentials in
-//     float32; softmax's backward sums its row dot product in lanes. They
-//     agree within the bounds their tests state.
+//     GELU and its backward are not: every level evaluates the same float32
+//     erf fit and Cephes-style exp polynomial, the vector levels with FMA
+//     (AVX2, AVX-512 and NEON give the same bits: digests in
+//     testdata/vector_math.sha256), the generic level without (the same
+//     bits on every architecture: testdata/generic_math.sha256), so generic
+//     and vector levels agree to about 1e-7 relative (and at a vector level
+//     an element's bits depend on whether it falls in the generic tail).
+//     Softmax and cross-entropy are not either: every level's softmax uses
+//     the float32 exp polynomial (within 2 ULP, TestExpAccuracy); generic
+//     sums in order, the vector levels (NEON included) in float32 lanes;
+//     generic cross-entropy still uses float64 exp and float64 sums, the
+//     vector levels the polynomial and float32 lane sums; softmax's
+//     backward sums its row dot product in lanes. They agree within the
+//     bounds their tests state.
 //     Layer norm: the element-wise parts (apply, dx, dw and db) are the
 //     generic float32 operations without FMA, but at AVX2/AVX-512 the row
 //     statistics and backward sums are float64 sums in another order

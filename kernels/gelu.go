@@ -5,10 +5,11 @@ import "math"
 // Gelu computes y = x * Φ(x) = 0.5*x*(1 + erf(x/√2)), the exact form used by
 // torch.nn.GELU() and Hugging Face's "gelu" activation.
 //
-// The generic level evaluates it in float64; the vector levels use a
-// float32 erf accurate to about 1e-7 (see kernels/_asm/vec.go) that computes
-// 1 + erf(z) for negative z as erfc(|z|) directly, avoiding the cancellation
-// of 1 + erf.
+// Every level uses a float32 erf accurate to about 2e-7 (kernels/_asm/vec.go;
+// the generic level's scalar form is polyf32.go) that computes 1 + erf(z)
+// for negative z as erfc(|z|) directly, avoiding the cancellation of
+// 1 + erf. (The vector levels' tails, the last few elements, use the
+// float64 form geluRef.)
 func Gelu(y, x []float32) {
 	checkLen("Gelu", "y", len(y), len(x))
 	geluImpl(y[:len(x)], x)
@@ -43,15 +44,17 @@ func geluGeneric(y, x []float32) {
 func geluRangeGeneric(a *ewArgs, lo, hi int) {
 	y, x := a.y[lo:hi], a.x[lo:hi]
 	for i, v := range x {
-		y[i] = geluRef(v)
+		y[i] = geluPoly(v)
 	}
 }
 
+// geluRef is GELU in float64 (math.Erf), rounded to float32.
 func geluRef(x float32) float32 {
 	v := float64(x)
 	return float32(0.5 * v * (1 + math.Erf(v/math.Sqrt2)))
 }
 
+// geluBackwardRef is dy·GELU'(x) in float64, rounded to float32.
 func geluBackwardRef(x, dy float32) float32 {
 	const invSqrt2Pi = 0.3989422804014327
 	v := float64(x)
@@ -67,7 +70,7 @@ func geluBackwardGeneric(dx, x, dy []float32) {
 func geluBackwardRangeGeneric(a *ewArgs, lo, hi int) {
 	dx, x, dy := a.y[lo:hi], a.x[lo:hi], a.z[lo:hi]
 	for i, v := range x {
-		dx[i] += geluBackwardRef(v, dy[i])
+		dx[i] += geluBackwardPoly(v, dy[i])
 	}
 }
 

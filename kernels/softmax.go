@@ -100,7 +100,7 @@ func softmaxRangeGeneric(a *softmaxArgs, lo, hi int) {
 		}
 		var sum float32
 		for j, v := range y {
-			e := expf(v - mx)
+			e := expPoly(v - mx)
 			y[j] = e
 			sum += e
 		}

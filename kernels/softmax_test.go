@@ -34,7 +34,7 @@ type softmaxCase struct {
 
 func softmaxCases() []softmaxCase {
 	var cs []softmaxCase
-	for _, cols := range []int{1, 2, 7, 8, 15, 16, 17, 31, 33, 64, 128, 129, 1000} {
+	for _, cols := range []int{1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 33, 64, 128, 129, 1000} {
 		cs = append(cs, softmaxCase{rows: 5, cols: cols, scale: 1})
 		cs = append(cs, softmaxCase{rows: 6, cols: cols, scale: 0.125, masked: true, rowsPerMask: 3})
 	}

@@ -34,6 +34,7 @@ import (
 
 	"github.com/distilgo/distilgo/kernels"
 	"github.com/distilgo/distilgo/pipeline"
+	"github.com/distilgo/distilgo/trainer"
 )
 
 func main() {
@@ -147,6 +148,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		kernels.SetThreads(c.threads)
 	}
 	start := time.Now()
+	if err := trainer.CheckFinished("--model", c.model); err != nil {
+		return err
+	}
 	fm, err := pipeline.Load(ctx, c.model, pipeline.Config{Vocab: c.vocab, Precision: prec, MaxBatchTokens: c.batchTokens})
 	if err != nil {
 		return err

@@ -26,7 +26,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/distilgo/distilgo/distilbert"
 	"github.com/distilgo/distilgo/pipeline"
+	"github.com/distilgo/distilgo/trainer"
 )
 
 // tinyHF is the tests' tiny checkpoint in transformers' layout (100-token
@@ -627,4 +629,24 @@ func metric(t *testing.T, url, name string) float64 {
 	}
 	t.Fatalf("/metrics has no %s", name)
 	return 0
+}
+
+// The output directory of an unfinished training run (checkpoints, no
+// final model) is refused with the checkpoint to pass instead.
+func TestUnfinishedRun(t *testing.T) {
+	out := t.TempDir()
+	m, err := distilbert.LoadDir(tinyHF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := trainer.NewAdamW(m.Params, trainer.DefaultAdamWConfig(0.01))
+	opt.Steps = 8 // as if 8 steps had run
+	ck8, err := trainer.SaveCheckpoint(out, m, opt, &trainer.State{GlobalStep: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), []string{"--model", out}, io.Discard, nil)
+	if want := "pass --model " + ck8; err == nil || !strings.Contains(err.Error(), "not finished") || !strings.Contains(err.Error(), want) {
+		t.Errorf("unfinished run: err %v, want 'not finished' and %q", err, want)
+	}
 }

@@ -366,8 +366,9 @@ func (s seqRef) ids() []int32 { return s.job.ids[s.text] }
 func (s seqRef) masks() int { return s.job.masks[s.text] }
 
 // Run runs the jobs' texts through the model, batched together: sorted by
-// length and cut into forward passes of at most the token budget and
-// maxMasks masks (where a cut saves more padding than a pass costs), and sets
+// length and cut into forward passes of at most the token budget and a
+// sixteenth of it in [MASK] tokens (where a cut saves more padding than a
+// pass costs), and sets
 // each job's Results. It waits for a free worker and checks ctx between
 // forward passes; a job whose Run fails has no results.
 func (f *FillMask) Run(ctx context.Context, jobs []*Job) error {

@@ -21,6 +21,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync/atomic"
 
 	"github.com/distilgo/distilgo/distilbert"
 	"github.com/distilgo/distilgo/tensor"
@@ -77,16 +78,23 @@ type Config struct {
 // FillMask fills [MASK] tokens with a masked-LM model. It is safe for
 // concurrent use.
 type FillMask struct {
-	model   *distilbert.ForMaskedLM
-	tok     *tokenizer.Tokenizer
-	maxLen  int
-	budget  int
-	workers chan *worker
+	model    *distilbert.ForMaskedLM
+	tok      *tokenizer.Tokenizer
+	maxLen   int
+	budget   int
+	maxMasks int // most [MASK] positions through the MLM head at once
+	workers  chan *worker
+	all      []*worker // every worker, for ActivationBytes
 }
+
+// warmShortLen is the length of the short texts of Warm's first pass; the
+// budget of them sets FillMask.maxMasks (a pass of several texts holds at
+// most that many masks, so the MLM head's buffers never outgrow Warm's).
+const warmShortLen = 16
 
 // worker holds the buffers of one forward pass, reused from call to call:
 // the tape's arena hands the same activation buffers back when shapes
-// repeat, and grows only to the largest batch seen (bounded by the budget).
+// repeat, and grows only to the largest pass seen, which Warm runs first.
 type worker struct {
 	tp        *tensor.Tape
 	ids, mask []int32
@@ -95,6 +103,9 @@ type worker struct {
 	heap      []cand
 	cuts      []int
 	cost      []splitCost
+	// arena is tp.ArenaBytes() after the last pass, readable while the
+	// worker runs.
+	arena atomic.Int64
 }
 
 // New wraps a loaded model and its tokenizer. The model is switched to
@@ -127,13 +138,18 @@ func New(m *distilbert.ForMaskedLM, tok *tokenizer.Tokenizer, cfg Config) (*Fill
 	if f.maxLen < 3 {
 		return nil, fmt.Errorf("pipeline: maximum sequence length %d leaves no room for a [MASK] between [CLS] and [SEP]", f.maxLen)
 	}
+	f.maxMasks = ceilDiv(f.budget, min(warmShortLen, f.maxLen))
 	n := orDefault(cfg.Workers, 1)
 	f.workers = make(chan *worker, n)
 	for range n {
-		f.workers <- &worker{tp: tensor.NewNoGradTape()}
+		w := &worker{tp: tensor.NewNoGradTape()}
+		f.all = append(f.all, w)
+		f.workers <- w
 	}
 	return f, nil
 }
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // orDefault returns v, or def when v is 0.
 func orDefault(v, def int) int {
@@ -141,6 +157,17 @@ func orDefault(v, def int) int {
 		return def
 	}
 	return v
+}
+
+// ActivationBytes returns the memory the workers hold for the activations
+// of forward passes (their tapes' buffers, kept from pass to pass). After
+// Warm it stays constant: a change means a pass outgrew what Warm reserved.
+func (f *FillMask) ActivationBytes() int64 {
+	var n int64
+	for _, w := range f.all {
+		n += w.arena.Load()
+	}
+	return n
 }
 
 // Model returns the model.
@@ -233,6 +260,7 @@ func (e *InputError) Error() string {
 type Job struct {
 	Results []Result
 	ids     [][]int32
+	masks   []int // [MASK] tokens of each text
 	topK    int
 	targets []int32 // sorted, distinct; nil: the whole vocabulary
 	tokens  int
@@ -271,7 +299,7 @@ func (f *FillMask) Encode(texts []string, opts Options) (*Job, error) {
 	if opts.TopK < 0 {
 		return nil, &InputError{Text: -1, Msg: fmt.Sprintf("top_k %d: must be positive", opts.TopK)}
 	}
-	j := &Job{topK: orDefault(opts.TopK, DefaultTopK), ids: make([][]int32, len(texts)), Results: make([]Result, len(texts))}
+	j := &Job{topK: orDefault(opts.TopK, DefaultTopK), ids: make([][]int32, len(texts)), masks: make([]int, len(texts)), Results: make([]Result, len(texts))}
 	if opts.Targets != nil {
 		ids, err := f.targetIDs(opts.Targets, warn)
 		if err != nil {
@@ -289,7 +317,8 @@ func (f *FillMask) Encode(texts []string, opts Options) (*Job, error) {
 			j.Results[i].Truncated = true
 			warn(fmt.Sprintf("text %d has %d tokens, truncated to the model's maximum of %d", i+1, j.Results[i].Tokens, f.maxLen))
 		}
-		if !slices.Contains(ids, mask) {
+		j.masks[i] = countOf(ids, mask)
+		if j.masks[i] == 0 {
 			msg := "no [MASK] token in the text"
 			if j.Results[i].Truncated {
 				msg = fmt.Sprintf("no [MASK] token in the first %d tokens (the text has %d and is truncated to the model's maximum)", f.maxLen, j.Results[i].Tokens)
@@ -334,9 +363,12 @@ type seqRef struct {
 
 func (s seqRef) ids() []int32 { return s.job.ids[s.text] }
 
+func (s seqRef) masks() int { return s.job.masks[s.text] }
+
 // Run runs the jobs' texts through the model, batched together: sorted by
-// length and cut into forward passes of at most the token budget (where a
-// cut saves more padding than a pass costs), and sets
+// length and cut into forward passes of at most the token budget and a
+// sixteenth of it in [MASK] tokens (where a cut saves more padding than a
+// pass costs), and sets
 // each job's Results. It waits for a free worker and checks ctx between
 // forward passes; a job whose Run fails has no results.
 func (f *FillMask) Run(ctx context.Context, jobs []*Job) error {
@@ -359,7 +391,7 @@ func (f *FillMask) Run(ctx context.Context, jobs []*Job) error {
 	}
 	sort.SliceStable(w.seqs, func(a, b int) bool { return len(w.seqs[a].ids()) < len(w.seqs[b].ids()) })
 	defer clear(w.seqs) // drop the jobs for the garbage collector
-	w.cuts = splitBatches(w.seqs, f.budget, w.cuts, &w.cost)
+	w.cuts = splitBatches(w.seqs, f.budget, f.maxMasks, w.cuts, &w.cost)
 	lo := 0
 	for _, hi := range w.cuts {
 		if err := ctx.Err(); err != nil {
@@ -377,7 +409,11 @@ func (f *FillMask) Run(ctx context.Context, jobs []*Job) error {
 }
 
 // forward runs one padded batch and appends each mask's predictions to its
-// text's result.
+// text's result. The MLM head takes at most maxMasks positions a pass: a
+// lone text with more masks than that (splitBatches keeps passes of
+// several texts under it) runs the encoder again for each further chunk,
+// which costs time on such rare texts instead of activation memory beyond
+// what Warm reserved.
 func (f *FillMask) forward(w *worker, seqs []seqRef) error {
 	B, T := len(seqs), len(seqs[len(seqs)-1].ids())
 	w.ids = grow(w.ids, B*T)
@@ -398,17 +434,23 @@ func (f *FillMask) forward(w *worker, seqs []seqRef) error {
 		}
 	}
 	in := distilbert.Input{B: B, T: T, InputIDs: w.ids, AttentionMask: w.mask}
-	w.tp.Reset()
-	defer w.tp.Reset()
-	logits, err := f.model.LogitsAt(w.tp, in, w.pos) // [len(pos), V]
-	if err != nil {
-		return fmt.Errorf("pipeline: %w", err)
-	}
+	defer func() {
+		w.tp.Reset()
+		w.arena.Store(int64(w.tp.ArenaBytes()))
+	}()
 	V := f.model.Config.VocabSize
-	for i, p := range w.pos {
-		s := seqs[int(p)/T]
-		r := &s.job.Results[s.text]
-		r.Masks = append(r.Masks, f.predictions(w, logits.Data[i*V:(i+1)*V], s, int(p)%T))
+	for lo := 0; lo < len(w.pos); lo += f.maxMasks {
+		pos := w.pos[lo:min(lo+f.maxMasks, len(w.pos))]
+		w.tp.Reset()
+		logits, err := f.model.LogitsAt(w.tp, in, pos) // [len(pos), V]
+		if err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+		for i, p := range pos {
+			s := seqs[int(p)/T]
+			r := &s.job.Results[s.text]
+			r.Masks = append(r.Masks, f.predictions(w, logits.Data[i*V:(i+1)*V], s, int(p)%T))
+		}
 	}
 	return nil
 }
@@ -425,20 +467,22 @@ type splitCost struct {
 }
 
 // splitBatches cuts seqs (sorted by length, ascending) into consecutive
-// forward passes of at most budget padded tokens each (a sequence longer
-// than the budget runs alone), minimising the padded tokens plus
-// passOverhead per pass: padding to the longest text of a pass is wasted
-// work, and one pass per length costs an overhead each. It returns the end
-// index of each pass, reusing cuts and dp.
-func splitBatches(seqs []seqRef, budget int, cuts []int, dp *[]splitCost) []int {
+// forward passes of at most budget padded tokens and maxMasks [MASK]
+// tokens each (a sequence over either bound runs alone), minimising the
+// padded tokens plus passOverhead per pass: padding to the longest text of
+// a pass is wasted work, and one pass per length costs an overhead each. It
+// returns the end index of each pass, reusing cuts and dp.
+func splitBatches(seqs []seqRef, budget, maxMasks int, cuts []int, dp *[]splitCost) []int {
 	n := len(seqs)
 	d := (*dp)[:0]
 	d = append(d, splitCost{})
 	for hi := 1; hi <= n; hi++ {
 		T := len(seqs[hi-1].ids()) // the longest of seqs[lo:hi]
 		best := splitCost{cost: -1}
+		masks := 0 // of seqs[lo:hi]
 		for lo := hi - 1; lo >= 0; lo-- {
-			if lo < hi-1 && (hi-lo)*T > budget {
+			masks += seqs[lo].masks()
+			if lo < hi-1 && ((hi-lo)*T > budget || masks > maxMasks) {
 				break
 			}
 			c := d[lo].cost + (hi-lo)*T + passOverhead
@@ -576,11 +620,17 @@ func countOf(ids []int32, id int32) int {
 	return n
 }
 
-// Warm runs, on every worker, forward passes of the largest shapes Run can
-// give it (the full token budget of short texts, and of texts of
-// MaxLength tokens; one [MASK] each), so that the workers' buffers reach
-// their final size now instead of growing while serving: a server's memory
-// is then flat from the start. It waits for the workers to be free.
+// Warm runs, on every worker, forward passes that need at least the memory
+// of any pass Run can give it, so that the workers' buffers reach their
+// final size now instead of growing while serving: a server's memory is
+// then flat from the start. It waits for the workers to be free.
+//
+// Every activation buffer of a pass grows with its padded tokens B×T (at
+// most the budget), with B×T×T (the attention scores: at most the budget
+// times MaxLength) or with its [MASK] count (the MLM head: at most
+// maxMasks). The first pass holds the budget, rounded up, in short texts
+// with one [MASK] each (maxMasks of them); the second the budget, rounded
+// up, in texts of MaxLength tokens.
 func (f *FillMask) Warm(ctx context.Context) error {
 	n := cap(f.workers)
 	ws := make([]*worker, 0, n)
@@ -597,9 +647,9 @@ func (f *FillMask) Warm(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	for _, T := range []int{min(16, f.maxLen), f.maxLen} {
-		B := max(1, f.budget/T)
-		j := &Job{topK: 1, ids: make([][]int32, B), Results: make([]Result, B)}
+	for _, T := range []int{min(warmShortLen, f.maxLen), f.maxLen} {
+		B := ceilDiv(f.budget, T)
+		j := &Job{topK: 1, ids: make([][]int32, B), masks: make([]int, B), Results: make([]Result, B)}
 		seqs := make([]seqRef, B)
 		for b := range B {
 			ids := make([]int32, T)
@@ -607,7 +657,7 @@ func (f *FillMask) Warm(ctx context.Context) error {
 				ids[t] = f.tok.UnkID()
 			}
 			ids[0], ids[1], ids[T-1] = f.tok.CLSID(), f.tok.MaskID(), f.tok.SEPID()
-			j.ids[b], seqs[b] = ids, seqRef{j, b}
+			j.ids[b], j.masks[b], seqs[b] = ids, 1, seqRef{j, b}
 		}
 		for _, w := range ws {
 			if err := ctx.Err(); err != nil {

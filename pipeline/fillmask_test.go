@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -575,35 +576,49 @@ func TestLoadHubID(t *testing.T) {
 // splitBatches cuts where the padding saved beats a pass's overhead, and
 // never puts more than the budget in a pass of several texts.
 func TestSplitBatches(t *testing.T) {
-	seqs := func(lens ...int) []seqRef {
+	// seqs makes texts of the given lengths with one [MASK] each, or
+	// masks[i] when given.
+	seqs := func(lens []int, masks []int) []seqRef {
 		j := &Job{}
 		var s []seqRef
 		for i, n := range lens {
 			j.ids = append(j.ids, make([]int32, n))
+			m := 1
+			if masks != nil {
+				m = masks[i]
+			}
+			j.masks = append(j.masks, m)
 			s = append(s, seqRef{j, i})
 		}
 		return s
 	}
 	cases := []struct {
-		name   string
-		lens   []int
-		budget int
-		want   []int
+		name     string
+		lens     []int
+		masks    []int // nil: one each
+		budget   int
+		maxMasks int // 0: 1000
+		want     []int
 	}{
-		{"one", []int{7}, 100, []int{1}},
-		{"same lengths: one pass", []int{10, 10, 10, 10}, 100, []int{4}},
-		{"budget splits", []int{10, 10, 10, 10}, 25, []int{2, 4}},
-		{"longer than the budget runs alone", []int{5, 50}, 20, []int{1, 2}},
+		{"one", []int{7}, nil, 100, 0, []int{1}},
+		{"same lengths: one pass", []int{10, 10, 10, 10}, nil, 100, 0, []int{4}},
+		{"budget splits", []int{10, 10, 10, 10}, nil, 25, 0, []int{2, 4}},
+		{"longer than the budget runs alone", []int{5, 50}, nil, 20, 0, []int{1, 2}},
 		// Padding 3 texts of 8 to 100 wastes 276 tokens > one pass's 32.
-		{"short and long apart", []int{8, 8, 8, 100}, 1000, []int{3, 4}},
+		{"short and long apart", []int{8, 8, 8, 100}, nil, 1000, 0, []int{3, 4}},
 		// Padding 3 texts from 10 to 12 wastes 6 tokens < 32: together.
-		{"close lengths together", []int{10, 10, 10, 12}, 1000, []int{4}},
+		{"close lengths together", []int{10, 10, 10, 12}, nil, 1000, 0, []int{4}},
+		// The MLM head's rows are bounded too: 3+2 masks fit 5, a third
+		// text does not.
+		{"masks split", []int{10, 10, 10}, []int{3, 2, 1}, 1000, 5, []int{2, 3}},
+		{"more masks than the bound run alone", []int{10, 10, 10}, []int{1, 9, 1}, 1000, 5, []int{1, 2, 3}},
+		{"masks within the bound together", []int{10, 10, 10}, []int{1, 3, 1}, 1000, 5, []int{3}},
 	}
 	for _, c := range cases {
 		var dp []splitCost
-		got := splitBatches(seqs(c.lens...), c.budget, nil, &dp)
+		got := splitBatches(seqs(c.lens, c.masks), c.budget, orDefault(c.maxMasks, 1000), nil, &dp)
 		if !slices.Equal(got, c.want) {
-			t.Errorf("%s: lengths %v budget %d: cuts %v, want %v", c.name, c.lens, c.budget, got, c.want)
+			t.Errorf("%s: lengths %v masks %v budget %d maxMasks %d: cuts %v, want %v", c.name, c.lens, c.masks, c.budget, c.maxMasks, got, c.want)
 		}
 	}
 }
@@ -643,5 +658,99 @@ func TestWarm(t *testing.T) {
 	cancel()
 	if err := f.Warm(ctx); err == nil {
 		t.Error("Warm with a cancelled context succeeded")
+	}
+}
+
+// After Warm, no pass Run can make grows the activation buffers, whatever
+// the batch: many texts or one, short or truncated to MaxLength, one
+// [MASK] or nothing but masks (more than maxMasks in one text). The
+// buffers' size is compared exactly; the whole heap after 2N random
+// batches must be what it was after N (a leak of one result per batch
+// would add ~2 KB each).
+func TestActivationMemoryBounded(t *testing.T) {
+	ctx := context.Background()
+	words := []string{"the", "movie", "was", "boring", "a", "film", "really", "and", "it", "."}
+	rng := rand.New(rand.NewPCG(14, 1))
+	text := func() string {
+		n := rng.IntN(24) // up to 24 words + specials: some truncated to 16 tokens
+		var b strings.Builder
+		b.WriteString("[MASK]")
+		for range n {
+			w := words[rng.IntN(len(words))]
+			switch rng.IntN(4) {
+			case 0:
+				w = "[MASK]"
+			case 1:
+				if rng.IntN(8) == 0 { // now and then a text of masks only
+					w = strings.Repeat(" [MASK]", n)
+				}
+			}
+			b.WriteString(" " + w)
+		}
+		return b.String()
+	}
+	heap := func() uint64 {
+		runtime.GC() // twice: the kernels' sync.Pools (see TestNoAllocationGrowth)
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	for _, budget := range []int{64, 40} { // 40: not a multiple of the short warm-up length 16
+		f := loadTiny(t, Config{MaxBatchTokens: budget, Workers: 2})
+		if err := f.Warm(ctx); err != nil {
+			t.Fatal(err)
+		}
+		warm := f.ActivationBytes()
+		if warm == 0 {
+			t.Fatal("ActivationBytes is 0 after Warm")
+		}
+		batches := func(n int) {
+			for range n {
+				texts := make([]string, 1+rng.IntN(12))
+				for i := range texts {
+					texts[i] = text()
+				}
+				if _, err := f.Predict(ctx, texts, Options{TopK: 1 + rng.IntN(5), Warn: func(string) {}}); err != nil {
+					t.Fatal(err)
+				}
+				if got := f.ActivationBytes(); got != warm {
+					t.Fatalf("budget %d: activation buffers grew from %d bytes after Warm to %d on texts %q", budget, warm, got, texts)
+				}
+			}
+		}
+		const n = 150
+		batches(n)
+		h1 := heap()
+		batches(n)
+		h2 := heap()
+		// 64 KiB of slack for the runtime's own bookkeeping, as in
+		// TestNoAllocationGrowth.
+		if h2 > h1+64<<10 {
+			t.Errorf("budget %d: heap grew from %d to %d bytes between %d and %d random batches", budget, h1, h2, n, 2*n)
+		}
+	}
+}
+
+// A text with more masks than one pass's MLM head takes (maxMasks: 4 at a
+// budget of 64 tokens on the tiny model) is run in chunks of masks, the
+// encoder once per chunk: the answers are those of one pass.
+func TestManyMasksChunked(t *testing.T) {
+	ctx := context.Background()
+	texts := []string{"[MASK] [MASK] the [MASK] [MASK] was [MASK] [MASK] boring [MASK] [MASK] [MASK] ."}
+	chunked := loadTiny(t, Config{MaxBatchTokens: 64})
+	if chunked.maxMasks >= 9 {
+		t.Fatalf("maxMasks %d: the text's 9 masks would not be chunked", chunked.maxMasks)
+	}
+	got, err := chunked.Predict(ctx, texts, Options{TopK: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := loadTiny(t, Config{MaxBatchTokens: 1024}).Predict(ctx, texts, Options{TopK: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("chunked masks differ from one pass (-one pass +chunked):\n%s", diff)
 	}
 }

@@ -237,6 +237,20 @@ func (tp *Tape) pooled(t *Tensor) *Tensor {
 	return g
 }
 
+// ArenaBytes returns the memory of the float and int buffers the tape holds
+// for its ops' outputs (kept across Reset for reuse): a server checks with
+// it that its activation memory stopped growing.
+func (tp *Tape) ArenaBytes() int {
+	n := 0
+	for _, b := range tp.arena.bufs {
+		n += 4 * cap(b)
+	}
+	for _, b := range tp.arena.ints {
+		n += 4 * cap(b)
+	}
+	return n
+}
+
 // arena recycles tensors and float buffers by allocation order: a step that
 // repeats the same sequence of shapes gets the same buffers back.
 type arena struct {

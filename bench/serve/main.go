@@ -68,6 +68,11 @@ type Level struct {
 	// RSS of the soak: mean over the first and the last minute.
 	FirstMinRSSMiB float64 `json:"first_min_rss_mib,omitempty"`
 	LastMinRSSMiB  float64 `json:"last_min_rss_mib,omitempty"`
+	// The machine's 1-minute load average over the level (mean and
+	// highest sample): on a shared machine it says how far req/s and
+	// latencies are from a quiet machine's.
+	LoadMean float64 `json:"load_mean,omitempty"`
+	LoadMax  float64 `json:"load_max,omitempty"`
 }
 
 func main() {
@@ -156,6 +161,7 @@ func run() error {
 			lvl.MeanBatch = (after[0] - before[0]) / n
 		}
 		lvl.PeakRSSMiB = rss.peak()
+		lvl.LoadMean, lvl.LoadMax = rss.load()
 		if *dur >= 2*time.Minute {
 			lvl.FirstMinRSSMiB, lvl.LastMinRSSMiB = rss.firstLastMinute()
 		}
@@ -164,9 +170,9 @@ func run() error {
 		fmt.Println(string(b))
 	}
 	hwm, _ := procStatusKB(srv.Process.Pid, "VmHWM")
-	fmt.Printf("\n| clients | req/s | p50 ms | p95 ms | p99 ms | errors (503) | peak RSS MiB | mean batch | server CPU ms/req |\n|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("\n| clients | req/s | p50 ms | p95 ms | p99 ms | errors (503) | peak RSS MiB | mean batch | server CPU ms/req | load avg (max) |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, l := range results {
-		fmt.Printf("| %d | %.1f | %.0f | %.0f | %.0f | %d (%d) | %.0f | %.1f | %.1f |\n", l.Concurrency, l.RPS, l.P50MS, l.P95MS, l.P99MS, l.Errors, l.Refused, l.PeakRSSMiB, l.MeanBatch, l.CPUMS)
+		fmt.Printf("| %d | %.1f | %.0f | %.0f | %.0f | %d (%d) | %.0f | %.1f | %.1f | %.1f (%.1f) |\n", l.Concurrency, l.RPS, l.P50MS, l.P95MS, l.P99MS, l.Errors, l.Refused, l.PeakRSSMiB, l.MeanBatch, l.CPUMS, l.LoadMean, l.LoadMax)
 	}
 	fmt.Printf("\nserver VmHWM %.0f MiB\n", float64(hwm)/1024)
 	for _, l := range results {
@@ -340,8 +346,9 @@ type rssSampler struct {
 }
 
 type rssSample struct {
-	at  time.Duration
-	mib float64
+	at   time.Duration
+	mib  float64
+	load float64 // 1-minute load average; < 0 when unreadable
 }
 
 func (r *rssSampler) start(pid int) (stop func()) {
@@ -356,7 +363,7 @@ func (r *rssSampler) start(pid int) (stop func()) {
 		for {
 			if kb, err := procStatusKB(pid, "VmRSS"); err == nil {
 				r.mu.Lock()
-				r.samples = append(r.samples, rssSample{time.Since(r.t0), float64(kb) / 1024})
+				r.samples = append(r.samples, rssSample{time.Since(r.t0), float64(kb) / 1024, loadAvg()})
 				r.mu.Unlock()
 			}
 			select {
@@ -375,6 +382,38 @@ func (r *rssSampler) peak() float64 {
 		p = max(p, s.mib)
 	}
 	return p
+}
+
+// load returns the mean and the highest of the load-average samples (0, 0
+// where /proc/loadavg is unreadable).
+func (r *rssSampler) load() (mean, hi float64) {
+	n := 0
+	for _, s := range r.samples {
+		if s.load >= 0 {
+			mean, hi, n = mean+s.load, max(hi, s.load), n+1
+		}
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return mean / float64(n), hi
+}
+
+// loadAvg returns the machine's 1-minute load average (Linux), or -1.
+func loadAvg() float64 {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return -1
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return -1
+	}
+	return v
 }
 
 // firstLastMinute returns the mean RSS over the first and the last minute.

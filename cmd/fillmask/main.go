@@ -23,10 +23,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 
-	"github.com/distilgo/distilgo/distilbert"
 	"github.com/distilgo/distilgo/kernels"
 	"github.com/distilgo/distilgo/pipeline"
 	"github.com/distilgo/distilgo/trainer"
@@ -88,7 +86,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fs.Usage()
 		return errors.New("no text given")
 	}
-	if err := checkFinished(*model); err != nil {
+	if err := trainer.CheckFinished("--model", *model); err != nil {
 		return err
 	}
 	fm, err := pipeline.Load(ctx, *model, pipeline.Config{Vocab: *vocab, Precision: prec})
@@ -129,23 +127,4 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 	return nil
-}
-
-// checkFinished refuses, with a useful message, the output directory of a
-// training run that has not written its final model yet (it was
-// interrupted, or is still running): it names the newest checkpoint that
-// could be used instead.
-func checkFinished(dir string) error {
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return nil // not a directory: a Hub id, or an error pipeline.Load reports
-	}
-	if _, err := os.Stat(filepath.Join(dir, distilbert.ConfigFileName)); err == nil {
-		return nil
-	}
-	ck, _, err := trainer.LatestCheckpoint(dir)
-	if err != nil || ck == "" {
-		return nil // not a run's output directory: let the loader say what is missing
-	}
-	return fmt.Errorf("--model %s: the training run in this directory is not finished (no final model yet); "+
-		"its newest checkpoint is %s: pass --model %s, or finish the run with finetune --resume", dir, ck, ck)
 }

@@ -28,11 +28,13 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	runtimemetrics "runtime/metrics"
 	"syscall"
 	"time"
 
 	"github.com/distilgo/distilgo/kernels"
 	"github.com/distilgo/distilgo/pipeline"
+	"github.com/distilgo/distilgo/trainer"
 )
 
 func main() {
@@ -47,7 +49,7 @@ func main() {
 // config holds the flags.
 type config struct {
 	model, vocab, addr, precision, logLevel string
-	threads, gcPercent                      int
+	threads, gcPercent, memHeadroom         int
 	limits                                  limits
 	batchTokens, queue                      int
 	batchWait, timeout, drain               time.Duration
@@ -73,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug (one line per request), info, warn, error")
 	fs.IntVar(&c.threads, "threads", 0, "compute threads (0: all cores)")
 	fs.IntVar(&c.gcPercent, "gc-percent", 10, "Go GC target percentage while serving (GOGC; -1: leave the runtime's setting)")
+	fs.IntVar(&c.memHeadroom, "mem-headroom", 64, "MiB above the memory in use after load and warm-up at which the Go memory limit is set (GOMEMLIMIT); 0, or GOMEMLIMIT in the environment: leave the runtime's limit")
 	fs.IntVar(&c.batchTokens, "max-batch-tokens", pipeline.DefaultMaxBatchTokens, "token budget of one dynamic batch (padded tokens of a forward pass)")
 	fs.DurationVar(&c.batchWait, "batch-wait", 5*time.Millisecond, "how long a batch waits for more requests after its first")
 	fs.IntVar(&c.queue, "queue", 256, "requests that may wait for the model; beyond, 503 with Retry-After")
@@ -105,10 +108,21 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			return nil, fmt.Errorf("%s %d: must be at least 1", p.name, p.v)
 		}
 	}
+	if c.memHeadroom < 0 {
+		return nil, fmt.Errorf("--mem-headroom %d: must not be negative (0: no memory limit)", c.memHeadroom)
+	}
 	if c.batchWait < 0 || c.timeout <= 0 || c.drain <= 0 {
 		return nil, fmt.Errorf("--batch-wait %v, --timeout %v, --drain-timeout %v: must be positive", c.batchWait, c.timeout, c.drain)
 	}
 	return c, nil
+}
+
+// goMapped returns the memory the Go runtime holds from the OS and has not
+// returned to it: what the Go memory limit bounds.
+func goMapped() int64 {
+	s := []runtimemetrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	runtimemetrics.Read(s)
+	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
 }
 
 // run serves until ctx is done (SIGTERM), then drains. ready, when not nil,
@@ -134,6 +148,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		kernels.SetThreads(c.threads)
 	}
 	start := time.Now()
+	if err := trainer.CheckFinished("--model", c.model); err != nil {
+		return err
+	}
 	fm, err := pipeline.Load(ctx, c.model, pipeline.Config{Vocab: c.vocab, Precision: prec, MaxBatchTokens: c.batchTokens})
 	if err != nil {
 		return err
@@ -154,7 +171,24 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	// which hold no pointers, so a collection costs little; GOGC's default
 	// 100 would let request garbage grow to their size again before one.
 	if c.gcPercent >= 0 {
-		debug.SetGCPercent(c.gcPercent)
+		defer debug.SetGCPercent(debug.SetGCPercent(c.gcPercent))
+	}
+	// GOGC alone lets garbage grow by a tenth of a heap that is mostly the
+	// model (and its never-touched gradient buffer), ~100 MB, before a
+	// collection; the pages it freed then stay resident until the
+	// scavenger, which keeps up to a tenth more than the heap goal, gets to
+	// them, so RSS rose through the first minutes and crept afterwards
+	// (BENCHMARKS.md, serve soak). A memory limit just above the
+	// steady-state memory, measured now that warm-up has sized every
+	// buffer, collects after --mem-headroom of garbage and makes the
+	// scavenger hand freed pages back at once (it keeps the mapped memory
+	// under 95% of the limit): RSS is flat from the first request. The
+	// limit is soft: a burst of large requests beyond it costs collections
+	// (the runtime caps them at half the CPU), never a failure.
+	memLimit := debug.SetMemoryLimit(-1)
+	if _, env := os.LookupEnv("GOMEMLIMIT"); c.memHeadroom > 0 && !env {
+		memLimit = goMapped() + int64(c.memHeadroom)<<20
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memLimit))
 	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -174,7 +208,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "model", c.model, "load_s", time.Since(start).Seconds(),
-		"threads", kernels.Threads(), "max_batch_tokens", c.batchTokens, "batch_wait", c.batchWait.String(), "queue", c.queue)
+		"threads", kernels.Threads(), "max_batch_tokens", c.batchTokens, "batch_wait", c.batchWait.String(), "queue", c.queue,
+		"activation_mib", fm.ActivationBytes()>>20, "memory_limit_mib", memLimit>>20)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

@@ -15,6 +15,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,7 +26,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/distilgo/distilgo/distilbert"
 	"github.com/distilgo/distilgo/pipeline"
+	"github.com/distilgo/distilgo/trainer"
 )
 
 // tinyHF is the tests' tiny checkpoint in transformers' layout (100-token
@@ -198,6 +202,8 @@ func TestAnswersEqualPipeline(t *testing.T) {
 		"distilgo_serve_batch_tokens_bucket",
 		"distilgo_serve_queue_depth 0",
 		"process_resident_memory_bytes",
+		"distilgo_serve_activation_bytes",
+		"distilgo_serve_memory_limit_bytes",
 	} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics lacks %q", want)
@@ -553,6 +559,7 @@ func TestFlags(t *testing.T) {
 	}{
 		{[]string{"--queue", "0"}, "--queue 0: must be at least 1"},
 		{[]string{"--max-inputs", "-1"}, "--max-inputs -1"},
+		{[]string{"--mem-headroom", "-1"}, "--mem-headroom -1: must not be negative"},
 		{[]string{"--timeout", "0s"}, "must be positive"},
 		{[]string{"--precision", "fp8"}, "--precision"},
 		{[]string{"--log-level", "loud"}, "--log-level"},
@@ -565,5 +572,81 @@ func TestFlags(t *testing.T) {
 		if err := run(context.Background(), args, io.Discard, nil); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: err %v, want containing %q", c.args, err, c.want)
 		}
+	}
+}
+
+// While serving, the Go memory limit sits --mem-headroom above the memory
+// in use after warm-up (so the activation buffers are below it); 0 leaves
+// the runtime's; run restores the previous limit when it returns.
+func TestMemoryLimit(t *testing.T) {
+	if v, ok := os.LookupEnv("GOMEMLIMIT"); ok {
+		t.Skipf("GOMEMLIMIT=%s in the environment: the server leaves it", v)
+	}
+	before := debug.SetMemoryLimit(-1)
+	for _, c := range []struct {
+		headroom  int
+		unlimited bool
+	}{{64, false}, {0, true}} {
+		url, stop := startServer(t, "--mem-headroom", strconv.Itoa(c.headroom))
+		limit := metric(t, url, "distilgo_serve_memory_limit_bytes")
+		act := metric(t, url, "distilgo_serve_activation_bytes")
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		if c.unlimited {
+			if limit != float64(before) {
+				t.Errorf("--mem-headroom 0: memory limit %g, want the runtime's %d", limit, before)
+			}
+		} else if limit < float64(c.headroom<<20)+act || limit > float64(1<<30) {
+			t.Errorf("--mem-headroom %d: memory limit %g bytes, want the headroom plus the memory in use (activations %g bytes; the tiny model and test binary, well under 1 GiB)", c.headroom, limit, act)
+		}
+		if act <= 0 {
+			t.Errorf("activation bytes %g after warm-up", act)
+		}
+		if got := debug.SetMemoryLimit(-1); got != before {
+			t.Errorf("--mem-headroom %d: memory limit %d after run returned, want %d restored", c.headroom, got, before)
+		}
+	}
+}
+
+// metric reads one unlabelled series from the server's /metrics.
+func metric(t *testing.T, url, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("/metrics: %s: %v", name, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("/metrics has no %s", name)
+	return 0
+}
+
+// The output directory of an unfinished training run (checkpoints, no
+// final model) is refused with the checkpoint to pass instead.
+func TestUnfinishedRun(t *testing.T) {
+	out := t.TempDir()
+	m, err := distilbert.LoadDir(tinyHF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := trainer.NewAdamW(m.Params, trainer.DefaultAdamWConfig(0.01))
+	opt.Steps = 8 // as if 8 steps had run
+	ck8, err := trainer.SaveCheckpoint(out, m, opt, &trainer.State{GlobalStep: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), []string{"--model", out}, io.Discard, nil)
+	if want := "pass --model " + ck8; err == nil || !strings.Contains(err.Error(), "not finished") || !strings.Contains(err.Error(), want) {
+		t.Errorf("unfinished run: err %v, want 'not finished' and %q", err, want)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -69,6 +70,12 @@ func newServer(fm *pipeline.FillMask, c *config, log *slog.Logger) *server {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "distilgo_serve_queue_capacity", Help: "Most requests that may wait (--queue).",
 		}, func() float64 { return float64(cap(s.batcher.queue)) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "distilgo_serve_activation_bytes", Help: "Memory of the forward passes' activation buffers (sized by the warm-up; constant while serving).",
+		}, func() float64 { return float64(fm.ActivationBytes()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "distilgo_serve_memory_limit_bytes", Help: "The Go runtime's soft memory limit (--mem-headroom above the memory in use after warm-up).",
+		}, func() float64 { return float64(debug.SetMemoryLimit(-1)) }),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

@@ -59,6 +59,16 @@ var kernelNames = [numKernels]string{
 	"k_permute", "k_adamw", "k_sum",
 }
 
+// kernelByName returns the kernel called name.
+func kernelByName(name string) (kernel, bool) {
+	for k, n := range kernelNames {
+		if n == name {
+			return kernel(k), true
+		}
+	}
+	return 0, false
+}
+
 // Device is an NVIDIA GPU as a tensor.Device. Its methods may be called
 // from any goroutine; they are serialized. Device methods panic on CUDA
 // errors (tensor.Device has no error results).
@@ -80,6 +90,7 @@ type Device struct {
 	stats   Stats
 
 	maxBlocks int
+	pointwise map[*tensor.Pointwise][2]kernel // kernels by function
 }
 
 var _ tensor.Device = (*Device)(nil)

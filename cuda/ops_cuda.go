@@ -222,22 +222,45 @@ func (d *Device) LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *tensor.Tens
 	d.colsum(1, px, pdy, pm, pr, pdw, pdb, rows, cols)
 }
 
-// Gelu computes the exact GELU.
-func (d *Device) Gelu(y, x *tensor.Tensor) {
+// Pointwise computes y = f(x) with the kernel k_<f.Name> (EwArgs: d=y, a=x).
+func (d *Device) Pointwise(f *tensor.Pointwise, y, x *tensor.Tensor) {
 	d.begin()
 	defer d.end()
+	k := d.pointwiseKernels(f)
 	px := d.ptr(x, read)
 	py := d.ptr(y, write)
-	d.ew(kGelu, py, px, 0, len(x.Data), 0)
+	d.ew(k[0], py, px, 0, len(x.Data), 0)
 }
 
-// GeluBackward accumulates dx += dy*gelu'(x).
-func (d *Device) GeluBackward(dx, x, dy *tensor.Tensor) {
+// PointwiseBackward accumulates dx += dy*f'(x) with the kernel
+// k_<f.Name>_bwd (EwArgs: d=dx, a=x, b=dy).
+func (d *Device) PointwiseBackward(f *tensor.Pointwise, dx, x, dy *tensor.Tensor) {
 	d.begin()
 	defer d.end()
+	k := d.pointwiseKernels(f)
 	px, pdy := d.ptr(x, read), d.ptr(dy, read)
 	pdx := d.ptr(dx, rw)
-	d.ew(kGeluBwd, pdx, px, pdy, len(x.Data), 0)
+	d.ew(k[1], pdx, px, pdy, len(x.Data), 0)
+}
+
+// pointwiseKernels returns f's forward and backward kernels, found by name
+// once per function.
+func (d *Device) pointwiseKernels(f *tensor.Pointwise) [2]kernel {
+	if k, ok := d.pointwise[f]; ok {
+		return k
+	}
+	var k [2]kernel
+	for i, name := range []string{"k_" + f.Name, "k_" + f.Name + "_bwd"} {
+		var ok bool
+		if k[i], ok = kernelByName(name); !ok {
+			panic(fmt.Sprintf("cuda: pointwise function %q has no kernel %s in cuda/kernels.cu", f.Name, name))
+		}
+	}
+	if d.pointwise == nil {
+		d.pointwise = map[*tensor.Pointwise][2]kernel{}
+	}
+	d.pointwise[f] = k
+	return k
 }
 
 // DropoutMask fills mask from the counter-based stream of tensor/rng.go,

@@ -31,9 +31,10 @@ type Device interface {
 	// LayerNorm over rows of cols, saving mean and rstd (rows each).
 	LayerNorm(y, mean, rstd, x, w, b *Tensor, rows, cols int, eps float32)
 	LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *Tensor, rows, cols int)
-	// Gelu (exact erf form) and its backward.
-	Gelu(y, x *Tensor)
-	GeluBackward(dx, x, dy *Tensor)
+	// Pointwise sets y = f(x) element-wise; PointwiseBackward accumulates
+	// dx += dy·f'(x) (activations: see Pointwise).
+	Pointwise(f *Pointwise, y, x *Tensor)
+	PointwiseBackward(f *Pointwise, dx, x, dy *Tensor)
 	// DropoutMask fills mask with 0 or 1/(1-p), keeping each element with
 	// probability 1-p from a counter-based stream (seed, offset+i).
 	DropoutMask(mask *Tensor, p float32, seed, offset uint64)
@@ -108,8 +109,10 @@ func (cpuDevice) LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *Tensor, row
 	kernels.LayerNormBackward(data(dx), data(dw), data(db), dy.Data, x.Data, w.Data, mean.Data, rstd.Data, rows, cols)
 }
 
-func (cpuDevice) Gelu(y, x *Tensor)              { kernels.Gelu(y.Data, x.Data) }
-func (cpuDevice) GeluBackward(dx, x, dy *Tensor) { kernels.GeluBackward(dx.Data, x.Data, dy.Data) }
+func (cpuDevice) Pointwise(f *Pointwise, y, x *Tensor) { f.Forward(y.Data, x.Data) }
+func (cpuDevice) PointwiseBackward(f *Pointwise, dx, x, dy *Tensor) {
+	f.Backward(dx.Data, x.Data, dy.Data)
+}
 
 func (cpuDevice) DropoutMask(mask *Tensor, p float32, seed, offset uint64) {
 	dropoutMask(mask.Data, p, seed, offset)

@@ -60,13 +60,15 @@ lint:
 	$(GO) vet $(PKGS)
 
 ## generate: regenerate the avo assembly in kernels/ (avo comes from the
-## module proxy; the generator is its own module in kernels/_asm).
+## module proxy; the generator is its own module in kernels/_asm) and the
+## CUDA kernel lists from cuda/kernels.cu (cuda/internal/genkernels).
 generate:
 	cd kernels/_asm && $(GO) run . -out ../kernels_amd64.s -stubs ../kernels_stubs_amd64.go -pkg kernels
+	cd cuda && $(GO) run ./internal/genkernels
 
 ## generate-check: fail if regenerating changes any committed file.
 generate-check: generate
-	@git diff --exit-code -- kernels/kernels_amd64.s kernels/kernels_stubs_amd64.go || (echo "make generate changed committed files: commit the generator and its output together"; exit 1)
+	@git diff --exit-code -- kernels/kernels_amd64.s kernels/kernels_stubs_amd64.go cuda/kernels_gen.go cuda/testdata/emu/kernels_gen.h || (echo "make generate changed committed files: commit the generator and its output together"; exit 1)
 
 ## golden: regenerate golden test data (never run by CI). Needs Debian's
 ## python3-torch and python3-numpy (the system interpreter), and node/npm.

@@ -204,7 +204,7 @@ func (d *Device) LayerNorm(y, mean, rstd, x, w, b *tensor.Tensor, rows, cols int
 	px, pw, pb := d.ptr(x, read), d.ptr(w, read), d.ptr(b, read)
 	py, pm, pr := d.ptr(y, write), d.ptr(mean, write), d.ptr(rstd, write)
 	args := C.LayerNormArgs{y: C.dptr(py), mean: C.dptr(pm), rstd: C.dptr(pr), x: C.dptr(px), w: C.dptr(pw), b: C.dptr(pb), rows: C.int(rows), cols: C.int(cols), eps: C.float(eps)}
-	d.launch(kLayerNorm, rowBlocks(rows), 1, 128, 1, unsafe.Pointer(&args))
+	d.launch(kLayernorm, rowBlocks(rows), 1, 128, 1, unsafe.Pointer(&args))
 }
 
 // LayerNormBackward accumulates dx, and dw and db when not nil.
@@ -218,7 +218,7 @@ func (d *Device) LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *tensor.Tens
 	pdx := d.ptr(dx, rw)
 	pdw, pdb := d.ptr(dw, rw), d.ptr(db, rw)
 	args := C.LayerNormBwdArgs{dx: C.dptr(pdx), dy: C.dptr(pdy), x: C.dptr(px), w: C.dptr(pw), mean: C.dptr(pm), rstd: C.dptr(pr), rows: C.int(rows), cols: C.int(cols)}
-	d.launch(kLayerNormBwd, rowBlocks(rows), 1, 128, 1, unsafe.Pointer(&args))
+	d.launch(kLayernormBwd, rowBlocks(rows), 1, 128, 1, unsafe.Pointer(&args))
 	d.colsum(1, px, pdy, pm, pr, pdw, pdb, rows, cols)
 }
 
@@ -368,7 +368,7 @@ func (d *Device) Add(dst, a, b *tensor.Tensor) { d.binary(kAdd, dst, a, b, write
 func (d *Device) Mul(dst, a, b *tensor.Tensor) { d.binary(kMul, dst, a, b, write) }
 
 // MulAcc adds a * b to dst.
-func (d *Device) MulAcc(dst, a, b *tensor.Tensor) { d.binary(kMulAcc, dst, a, b, rw) }
+func (d *Device) MulAcc(dst, a, b *tensor.Tensor) { d.binary(kMulacc, dst, a, b, rw) }
 
 func (d *Device) binary(k kernel, dst, a, b *tensor.Tensor, acc access) {
 	d.begin()

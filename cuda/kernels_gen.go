@@ -14,6 +14,8 @@ const (
 	kMulacc
 	kGelu
 	kGeluBwd
+	kRelu
+	kReluBwd
 	kAddRow
 	kColsumPart
 	kColsumFinal
@@ -41,6 +43,8 @@ var kernelNames = [numKernels]string{
 	"k_mulacc",
 	"k_gelu",
 	"k_gelu_bwd",
+	"k_relu",
+	"k_relu_bwd",
 	"k_add_row",
 	"k_colsum_part",
 	"k_colsum_final",

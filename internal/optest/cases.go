@@ -203,6 +203,18 @@ func Cases() []Case {
 		Case{Name: "Gelu/long", Shapes: [][]int{{1000}}, DevTol: tolMath,
 			Run: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor { return tp.Gelu(in[0]) },
 			Ref: func(in [][]float64) []float64 { return mapRef(in[0], geluRef) }},
+		// The kink at 0 is avoided: finite differences there are not a
+		// derivative (|x| ≥ 0.05 from it here, far beyond h = 1e-6).
+		Case{Name: "Relu", Shapes: [][]int{{2, 50}},
+			Init: func(in [][]float32) {
+				for i, v := range in[0] {
+					if v > -0.05 && v < 0.05 {
+						in[0][i] = 0.05 + v
+					}
+				}
+			},
+			Run: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor { return tp.Relu(in[0]) },
+			Ref: func(in [][]float64) []float64 { return mapRef(in[0], func(v float64) float64 { return max(v, 0) }) }},
 		Case{Name: "Dropout", Shapes: [][]int{{4, 10}},
 			Run: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor { return tp.Dropout(in[0], 0.3) },
 			Ref: func(in [][]float64) []float64 {

@@ -10,6 +10,8 @@
 	X(k_mulacc, EwArgs) \
 	X(k_gelu, EwArgs) \
 	X(k_gelu_bwd, EwArgs) \
+	X(k_relu, EwArgs) \
+	X(k_relu_bwd, EwArgs) \
 	X(k_add_row, RowArgs) \
 	X(k_colsum_part, ColPartArgs) \
 	X(k_colsum_final, ColFinalArgs) \

@@ -194,7 +194,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 func TestSaveRejectsInvalid(t *testing.T) {
 	dir := t.TempDir()
 	c := DefaultConfig()
-	c.Activation = "relu"
+	c.Activation = "tanh"
 	path := filepath.Join(dir, "config.json")
 	if err := c.Save(path); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("Save(invalid) = %v, want an error naming the file", err)

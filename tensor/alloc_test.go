@@ -10,10 +10,9 @@ import (
 // A training step that records the ops allocates nothing once the tape has
 // seen it: the arena, the gradient free list and the per-kind node pools
 // (ops.go) are reused by Reset. A design that allocated per op (a closure,
-// a boxed saved state) would fail here. Dropout and Permute are left out:
-// their CPU kernels (dropoutMask, permute) pass a closure to
-// kernels.ParallelFor, which allocates a few small objects per call
-// independently of the tape.
+// a boxed saved state) would fail here. Dropout is left out: its CPU
+// kernel (dropoutMask, tensor/rng.go) passes a new closure to
+// kernels.ParallelFor, which allocates per call independently of the tape.
 func TestStepAllocatesNothing(t *testing.T) {
 	const B, T, NH, HS, V = 2, 4, 2, 3, 7
 	C := NH * HS
@@ -39,7 +38,7 @@ func TestStepAllocatesNothing(t *testing.T) {
 		q := tp.Linear(h, wq, nil)
 		a := tp.Attention(q, h, h, B, T, NH, 0.5, mask, 0)
 		g := tp.Gelu(tp.AddBias(tp.Sub(a, tp.Scale(h, 0.5)), bias))
-		p := tp.Reshape(g, B, T, C)
+		p := tp.Permute(tp.Reshape(g, B, T, C), 1, 0, 2)
 		s := tp.Softmax(tp.MatMul(p, p, false, true), 0.3, nil, 0)
 		logits := tp.Linear(tp.Mul(h, h), emb, nil)
 		loss := tp.Add(tp.CrossEntropy(logits, labels), tp.Add(tp.Mean(s), tp.Sum(tp.Scale(g, 1e-3))))

@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/distilgo/distilgo/kernels"
+import (
+	"sync"
+
+	"github.com/distilgo/distilgo/kernels"
+)
 
 // Device runs the math of the ops on tensor storage. Every op of a Tape calls
 // its Device and never touches kernels directly, so a backend that keeps
@@ -187,26 +191,49 @@ func permute(dst, src []float32, dims []int, perm []int, acc bool) {
 	for i := 0; i < MaxRank; i++ {
 		od[i], os[i] = d[p[i]], sstr[p[i]]
 	}
-	n0 := od[0] * od[1]
-	kernels.ParallelFor(n0, 1, func(lo, hi int) {
-		for ab := lo; ab < hi; ab++ {
-			a, b := ab/od[1], ab%od[1]
-			o := ab * od[2] * od[3]
-			base := a*os[0] + b*os[1]
-			for c := 0; c < od[2]; c++ {
-				sb := base + c*os[2]
-				row := dst[o : o+od[3]]
-				if acc {
-					for e := range row {
-						row[e] += src[sb+e*os[3]]
-					}
-				} else {
-					for e := range row {
-						row[e] = src[sb+e*os[3]]
-					}
+	j := permuteJobs.Get().(*permuteJob)
+	j.dst, j.src, j.od, j.os, j.acc = dst, src, od, os, acc
+	kernels.ParallelFor(od[0]*od[1], 1, j.fn)
+	j.dst, j.src = nil, nil
+	permuteJobs.Put(j)
+}
+
+// permuteJob holds one permute's arguments and a func value bound to it
+// once, so that a permute passes ParallelFor no new closure (it would
+// allocate on every call).
+type permuteJob struct {
+	dst, src []float32
+	od, os   [MaxRank]int // output dims and the matching source strides
+	acc      bool
+	fn       func(lo, hi int)
+}
+
+var permuteJobs = sync.Pool{New: func() any {
+	j := &permuteJob{}
+	j.fn = j.run
+	return j
+}}
+
+// run copies output rows [lo, hi) of the first two output axes.
+func (j *permuteJob) run(lo, hi int) {
+	dst, src, od, os, acc := j.dst, j.src, &j.od, &j.os, j.acc
+	for ab := lo; ab < hi; ab++ {
+		a, b := ab/od[1], ab%od[1]
+		o := ab * od[2] * od[3]
+		base := a*os[0] + b*os[1]
+		for c := 0; c < od[2]; c++ {
+			sb := base + c*os[2]
+			row := dst[o : o+od[3]]
+			if acc {
+				for e := range row {
+					row[e] += src[sb+e*os[3]]
 				}
-				o += od[3]
+			} else {
+				for e := range row {
+					row[e] = src[sb+e*os[3]]
+				}
 			}
+			o += od[3]
 		}
-	})
+	}
 }

@@ -48,6 +48,8 @@ type opNodes struct {
 	crossEntropy nodePool[crossEntropyOp]
 	sum          nodePool[sumOp]
 	attention    nodePool[attentionOp]
+
+	perm [MaxRank]int // Permute's axes on their way to the device
 }
 
 // nodePool hands out the saved state of one op kind by recording order and

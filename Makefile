@@ -61,7 +61,8 @@ lint:
 	$(GO) vet $(PKGS)
 
 ## generate: regenerate the avo assembly in kernels/ (avo comes from the
-## module proxy; the generator is its own module in kernels/_asm).
+## module proxy; the generator is its own module in kernels/_asm) and the
+## CUDA kernel lists from cuda/kernels.cu (cuda/internal/genkernels).
 ## One pair of files per kernel family (FAMILY_amd64.s and
 ## FAMILY_stubs_amd64.go), as Go's crypto packages split theirs.
 ASM_FAMILIES := gemm pack rows vec bf16
@@ -69,10 +70,11 @@ generate:
 	cd kernels/_asm && for f in $(ASM_FAMILIES); do \
 		$(GO) run . -family $$f -out ../$${f}_amd64.s -stubs ../$${f}_stubs_amd64.go -pkg kernels || exit 1; \
 	done
+	cd cuda && $(GO) run ./internal/genkernels
 
 ## generate-check: fail if regenerating changes any committed file.
 generate-check: generate
-	@git diff --exit-code -- kernels/ && test -z "$$(git ls-files --others --exclude-standard -- 'kernels/*_amd64.s' 'kernels/*_stubs_amd64.go')" || (git status --short -- kernels/; echo "make generate changed committed files: commit the generator and its output together"; exit 1)
+	@git diff --exit-code -- kernels/ cuda/kernels_gen.go cuda/testdata/emu/kernels_gen.h && test -z "$$(git ls-files --others --exclude-standard -- 'kernels/*_amd64.s' 'kernels/*_stubs_amd64.go')" || (git status --short -- kernels/ cuda/; echo "make generate changed committed files: commit the generator and its output together"; exit 1)
 
 ## golden: regenerate golden test data (never run by CI). Needs Debian's
 ## python3-torch and python3-numpy (the system interpreter), and node/npm.

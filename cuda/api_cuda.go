@@ -153,7 +153,7 @@ func (d *Device) AdamW(p, g, m, v []float32, hp kernels.AdamWParams) {
 		eps:     C.float(hp.Eps),
 		step:    C.float(float32(float64(hp.LR) / bc1)),
 	}
-	d.launch(kAdamW, d.blocks(int64(n)), 1, 256, 1, unsafe.Pointer(&args))
+	d.launch(kAdamw, d.blocks(int64(n)), 1, 256, 1, unsafe.Pointer(&args))
 }
 
 // SumSquares returns the float64 sum of x[i]² (for gradient norms), waiting

@@ -23,40 +23,18 @@ var kernelSource string
 //go:embed kargs.h
 var kargsHeader string
 
-// kernel names the compiled kernels; kernelNames must list them in order.
+// kernel names a compiled kernel: the enum and kernelNames are generated
+// from kernels.cu (kernels_gen.go, go generate).
 type kernel int
 
-const (
-	kFill kernel = iota
-	kScale
-	kAxpy
-	kAdd
-	kMul
-	kMulAcc
-	kGelu
-	kGeluBwd
-	kAddRow
-	kColsumPart
-	kColsumFinal
-	kSoftmax
-	kSoftmaxBwd
-	kLayerNorm
-	kLayerNormBwd
-	kDropout
-	kGather
-	kScatter
-	kXent
-	kPermute
-	kAdamW
-	kSum
-	numKernels
-)
-
-var kernelNames = [numKernels]string{
-	"k_fill", "k_scale", "k_axpy", "k_add", "k_mul", "k_mulacc", "k_gelu", "k_gelu_bwd",
-	"k_add_row", "k_colsum_part", "k_colsum_final", "k_softmax", "k_softmax_bwd",
-	"k_layernorm", "k_layernorm_bwd", "k_dropout", "k_gather", "k_scatter", "k_xent",
-	"k_permute", "k_adamw", "k_sum",
+// kernelByName returns the kernel called name.
+func kernelByName(name string) (kernel, bool) {
+	for k, n := range kernelNames {
+		if n == name {
+			return kernel(k), true
+		}
+	}
+	return 0, false
 }
 
 // Device is an NVIDIA GPU as a tensor.Device. Its methods may be called
@@ -80,6 +58,7 @@ type Device struct {
 	stats   Stats
 
 	maxBlocks int
+	pointwise map[*tensor.Pointwise][2]kernel // kernels by function
 }
 
 var _ tensor.Device = (*Device)(nil)

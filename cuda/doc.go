@@ -46,3 +46,7 @@
 // summation order, and matrix products are cuBLAS SGEMM in full float32
 // unless Options.TF32 (or SetTF32) allows TF32 tensor cores.
 package cuda
+
+// The kernel lists (kernels_gen.go, testdata/emu/kernels_gen.h) come from
+// the declarations in kernels.cu.
+//go:generate go run ./internal/genkernels

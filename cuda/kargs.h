@@ -124,29 +124,4 @@ typedef struct {
 	int square, pad;
 } SumArgs;
 
-/* Every kernel and its argument type, for the test emulator's dispatch. */
-#define DISTILGO_KERNELS(X) \
-	X(k_fill, EwArgs) \
-	X(k_scale, EwArgs) \
-	X(k_axpy, EwArgs) \
-	X(k_add, EwArgs) \
-	X(k_mul, EwArgs) \
-	X(k_mulacc, EwArgs) \
-	X(k_gelu, EwArgs) \
-	X(k_gelu_bwd, EwArgs) \
-	X(k_add_row, RowArgs) \
-	X(k_colsum_part, ColPartArgs) \
-	X(k_colsum_final, ColFinalArgs) \
-	X(k_softmax, SoftmaxArgs) \
-	X(k_softmax_bwd, SoftmaxBwdArgs) \
-	X(k_layernorm, LayerNormArgs) \
-	X(k_layernorm_bwd, LayerNormBwdArgs) \
-	X(k_dropout, DropoutArgs) \
-	X(k_gather, GatherArgs) \
-	X(k_scatter, ScatterArgs) \
-	X(k_xent, XentArgs) \
-	X(k_permute, PermuteArgs) \
-	X(k_adamw, AdamWArgs) \
-	X(k_sum, SumArgs)
-
 #endif

@@ -133,6 +133,26 @@ extern "C" __global__ void k_gelu_bwd(const EwArgs a) {
 	}
 }
 
+// ReLU as kernels.Relu: max(x, 0) with NaN kept and -0 giving +0.
+extern "C" __global__ void k_relu(const EwArgs a) {
+	float* d = (float*)a.d;
+	const float* x = (const float*)a.a;
+	for (long long i = gtid(); i < a.n; i += gstride()) {
+		float v = x[i];
+		d[i] = v <= 0.0f ? 0.0f : v;
+	}
+}
+
+// d += dy where x > 0 or x is NaN, as kernels.ReluBackward.
+extern "C" __global__ void k_relu_bwd(const EwArgs a) {
+	float* d = (float*)a.d;
+	const float* x = (const float*)a.a;
+	const float* dy = (const float*)a.b;
+	for (long long i = gtid(); i < a.n; i += gstride()) {
+		if (!(x[i] <= 0.0f)) d[i] = d[i] + dy[i];
+	}
+}
+
 extern "C" __global__ void k_add_row(const RowArgs a) {
 	float* x = (float*)a.x;
 	const float* v = (const float*)a.v;

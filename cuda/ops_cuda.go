@@ -204,7 +204,7 @@ func (d *Device) LayerNorm(y, mean, rstd, x, w, b *tensor.Tensor, rows, cols int
 	px, pw, pb := d.ptr(x, read), d.ptr(w, read), d.ptr(b, read)
 	py, pm, pr := d.ptr(y, write), d.ptr(mean, write), d.ptr(rstd, write)
 	args := C.LayerNormArgs{y: C.dptr(py), mean: C.dptr(pm), rstd: C.dptr(pr), x: C.dptr(px), w: C.dptr(pw), b: C.dptr(pb), rows: C.int(rows), cols: C.int(cols), eps: C.float(eps)}
-	d.launch(kLayerNorm, rowBlocks(rows), 1, 128, 1, unsafe.Pointer(&args))
+	d.launch(kLayernorm, rowBlocks(rows), 1, 128, 1, unsafe.Pointer(&args))
 }
 
 // LayerNormBackward accumulates dx, and dw and db when not nil.
@@ -218,26 +218,49 @@ func (d *Device) LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *tensor.Tens
 	pdx := d.ptr(dx, rw)
 	pdw, pdb := d.ptr(dw, rw), d.ptr(db, rw)
 	args := C.LayerNormBwdArgs{dx: C.dptr(pdx), dy: C.dptr(pdy), x: C.dptr(px), w: C.dptr(pw), mean: C.dptr(pm), rstd: C.dptr(pr), rows: C.int(rows), cols: C.int(cols)}
-	d.launch(kLayerNormBwd, rowBlocks(rows), 1, 128, 1, unsafe.Pointer(&args))
+	d.launch(kLayernormBwd, rowBlocks(rows), 1, 128, 1, unsafe.Pointer(&args))
 	d.colsum(1, px, pdy, pm, pr, pdw, pdb, rows, cols)
 }
 
-// Gelu computes the exact GELU.
-func (d *Device) Gelu(y, x *tensor.Tensor) {
+// Pointwise computes y = f(x) with the kernel k_<f.Name> (EwArgs: d=y, a=x).
+func (d *Device) Pointwise(f *tensor.Pointwise, y, x *tensor.Tensor) {
 	d.begin()
 	defer d.end()
+	k := d.pointwiseKernels(f)
 	px := d.ptr(x, read)
 	py := d.ptr(y, write)
-	d.ew(kGelu, py, px, 0, len(x.Data), 0)
+	d.ew(k[0], py, px, 0, len(x.Data), 0)
 }
 
-// GeluBackward accumulates dx += dy*gelu'(x).
-func (d *Device) GeluBackward(dx, x, dy *tensor.Tensor) {
+// PointwiseBackward accumulates dx += dy*f'(x) with the kernel
+// k_<f.Name>_bwd (EwArgs: d=dx, a=x, b=dy).
+func (d *Device) PointwiseBackward(f *tensor.Pointwise, dx, x, dy *tensor.Tensor) {
 	d.begin()
 	defer d.end()
+	k := d.pointwiseKernels(f)
 	px, pdy := d.ptr(x, read), d.ptr(dy, read)
 	pdx := d.ptr(dx, rw)
-	d.ew(kGeluBwd, pdx, px, pdy, len(x.Data), 0)
+	d.ew(k[1], pdx, px, pdy, len(x.Data), 0)
+}
+
+// pointwiseKernels returns f's forward and backward kernels, found by name
+// once per function.
+func (d *Device) pointwiseKernels(f *tensor.Pointwise) [2]kernel {
+	if k, ok := d.pointwise[f]; ok {
+		return k
+	}
+	var k [2]kernel
+	for i, name := range []string{"k_" + f.Name, "k_" + f.Name + "_bwd"} {
+		var ok bool
+		if k[i], ok = kernelByName(name); !ok {
+			panic(fmt.Sprintf("cuda: pointwise function %q has no kernel %s in cuda/kernels.cu", f.Name, name))
+		}
+	}
+	if d.pointwise == nil {
+		d.pointwise = map[*tensor.Pointwise][2]kernel{}
+	}
+	d.pointwise[f] = k
+	return k
 }
 
 // DropoutMask fills mask from the counter-based stream of tensor/rng.go,
@@ -345,7 +368,7 @@ func (d *Device) Add(dst, a, b *tensor.Tensor) { d.binary(kAdd, dst, a, b, write
 func (d *Device) Mul(dst, a, b *tensor.Tensor) { d.binary(kMul, dst, a, b, write) }
 
 // MulAcc adds a * b to dst.
-func (d *Device) MulAcc(dst, a, b *tensor.Tensor) { d.binary(kMulAcc, dst, a, b, rw) }
+func (d *Device) MulAcc(dst, a, b *tensor.Tensor) { d.binary(kMulacc, dst, a, b, rw) }
 
 func (d *Device) binary(k kernel, dst, a, b *tensor.Tensor, acc access) {
 	d.begin()

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/distilgo/distilgo/kernels"
 	"github.com/distilgo/distilgo/tensor"
 )
 
@@ -18,10 +17,6 @@ type gemmStrider interface {
 	GemmStrided(transA, transB bool, batch, m, n, k int, alpha float32,
 		a *tensor.Tensor, offA, lda, strideA int, b *tensor.Tensor, offB, ldb, strideB int,
 		beta float32, c *tensor.Tensor, offC, ldc, strideC int)
-}
-
-type attender interface {
-	Attention(q, k, v *tensor.Tensor, B, T, NH int, scale float32, mask []float32, dropout float32) *tensor.Tensor
 }
 
 // GemmStrided on head-sized blocks read in place from [B*T, C] rows (the
@@ -76,35 +71,5 @@ func TestGemmStridedMatchesCPU(t *testing.T) {
 				})
 			}
 		}
-	}
-}
-
-// tensor.Attention (heads in place, dropout regenerated in backward) on
-// the device against the CPU, forward and backward.
-func TestAttentionMatchesCPU(t *testing.T) {
-	dev := device(t)
-	if _, ok := any(tensor.NewTape()).(attender); !ok {
-		t.Skip("tensor.Tape has no Attention in this tree")
-	}
-	const B, T, NH, HS = 2, 7, 3, 8
-	mask := make([]float32, B*T)
-	for j := 5; j < T; j++ {
-		mask[T+j] = kernels.MaskedOut
-	}
-	for _, p := range []float32{0, 0.2} {
-		c := opCase{
-			name: fmt.Sprintf("Attention/dropout=%v", p), shapes: [][]int{{B * T, NH * HS}, {B * T, NH * HS}, {B * T, NH * HS}}, tol: tolReduce,
-			build: func(tp *tensor.Tape, in []*tensor.Tensor) *tensor.Tensor {
-				return any(tp).(attender).Attention(in[0], in[1], in[2], B, T, NH, 0.35, mask, p)
-			},
-		}
-		t.Run(c.name, func(t *testing.T) {
-			want := runCase(t, c, nil)
-			got := runCase(t, c, dev)
-			compare(t, "output", got.out, want.out, c.tol)
-			for i := range want.grads {
-				compare(t, fmt.Sprintf("grad[%d]", i), got.grads[i], want.grads[i], c.tol)
-			}
-		})
 	}
 }

@@ -40,7 +40,7 @@ type Config struct {
 	MaxPositionEmbeddings int      // longest T, "max_position_embeddings"
 	Dropout               float64  // "dropout": embeddings, FFN output
 	AttentionDropout      float64  // "attention_dropout": attention weights
-	Activation            string   // "activation": only "gelu" is supported
+	Activation            string   // "activation": "gelu" or "relu" (FFN and MLM head)
 	InitializerRange      float64  // "initializer_range": std of the random init
 	PadTokenID            int      // "pad_token_id"; -1 when null (no padding token)
 	SinusoidalPosEmbds    bool     // "sinusoidal_pos_embds": not supported
@@ -220,7 +220,7 @@ func kindOf(dst any) string {
 
 // Validate reports the first setting this implementation cannot run: a
 // model_type other than "distilbert", non-positive sizes, a dim not
-// divisible by n_heads, an activation other than "gelu", sinusoidal
+// divisible by n_heads, an activation other than "gelu" or "relu", sinusoidal
 // position embeddings, untied output embeddings, dropout outside [0, 1), a
 // negative initializer_range or a pad_token_id outside the vocabulary.
 func (c Config) Validate() error {
@@ -257,8 +257,8 @@ func (c Config) Validate() error {
 			return bad("%s %d x %d exceed %d elements", s.what, s.a, s.b, maxTensorElems)
 		}
 	}
-	if c.Activation != "gelu" {
-		return bad("activation %q is not supported (supported: \"gelu\")", c.Activation)
+	if activations[c.Activation] == nil {
+		return bad("activation %q is not supported (supported: \"gelu\", \"relu\")", c.Activation)
 	}
 	if c.SinusoidalPosEmbds {
 		return bad("sinusoidal_pos_embds = true is not implemented (only learned position embeddings are)")

@@ -125,7 +125,7 @@ func TestValidate(t *testing.T) {
 		{"head split", func(c *Config) { c.NHeads = 7 }, "dim 768 is not divisible by n_heads 7"},
 		{"huge vocab", func(c *Config) { c.VocabSize = 1 << 30 }, "word embeddings"},
 		{"huge hidden", func(c *Config) { c.HiddenDim = 1 << 30 }, "FFN weights"},
-		{"activation", func(c *Config) { c.Activation = "relu" }, `activation "relu" is not supported (supported: "gelu")`},
+		{"activation", func(c *Config) { c.Activation = "tanh" }, `activation "tanh" is not supported (supported: "gelu", "relu")`},
 		{"gelu_new", func(c *Config) { c.Activation = "gelu_new" }, `"gelu_new"`},
 		{"sinusoidal", func(c *Config) { c.SinusoidalPosEmbds = true }, "sinusoidal_pos_embds = true is not implemented"},
 		{"untied", func(c *Config) { c.TieWordEmbeddings = false }, "tie_word_embeddings = false is not supported"},
@@ -194,7 +194,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 func TestSaveRejectsInvalid(t *testing.T) {
 	dir := t.TempDir()
 	c := DefaultConfig()
-	c.Activation = "relu"
+	c.Activation = "tanh"
 	path := filepath.Join(dir, "config.json")
 	if err := c.Save(path); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("Save(invalid) = %v, want an error naming the file", err)

@@ -148,6 +148,52 @@ func TestTinyGolden(t *testing.T) {
 	}
 }
 
+// TestTinyReluGolden: TestTinyGolden's model, weights and batch with
+// activation "relu" (every FFN and the MLM head), against PyTorch's
+// F.relu: logits, loss and every parameter's gradient, with the same
+// tolerances (float32 torch is within 7.9e-7 of float64 torch here, file
+// metadata).
+func TestTinyReluGolden(t *testing.T) {
+	params := openGolden(t, "tiny_mlm.safetensors")
+	f := openGolden(t, "tiny_mlm_relu.safetensors")
+	cfg := tinyConfig()
+	cfg.Activation = "relu"
+	m := build(cfg)
+	for i, name := range m.Params.Names {
+		if err := params.ReadFloat32(name, m.Params.Params[i].Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.Train(false)
+	ids, shape := goldenI32(t, params, "input_ids")
+	mask, _ := goldenI32(t, params, "attention_mask")
+	labels, _ := goldenI32(t, params, "labels")
+	in := Input{B: shape[0], T: shape[1], InputIDs: ids, AttentionMask: mask}
+
+	logits, err := m.Logits(tensor.NewNoGradTape(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareScaled(t, "logits", logits.Data, goldenF32(t, f, "logits"), 1e-5)
+	tp := tensor.NewTape()
+	loss, _, err := m.Loss(tp, in, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareScaled(t, "loss", []float32{loss.Item()}, goldenF32(t, f, "loss"), 1e-6)
+	tp.Backward(loss)
+	for i, name := range m.Params.Names {
+		got := m.Params.Params[i].Grad.Data
+		if isKeyBias(name) {
+			if a := maxAbs(got); a > 1e-6 {
+				t.Errorf("grad.%s: max |g| %.3g, want ~0 (< 1e-6)", name, a)
+			}
+			continue
+		}
+		compareScaled(t, "grad."+name, got, goldenF32(t, f, "grad."+name), 1e-5)
+	}
+}
+
 // TestFullSizeGolden: distilbert-base-uncased size with the deterministic
 // detinit.Base weights (both sides generate them), batch 2×128 with one
 // padded row and 15% labels: the loss, the logits at 8 positions over the

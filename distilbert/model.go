@@ -88,16 +88,47 @@ func (a *MultiHeadSelfAttention) VisitParams(prefix string, visit func(string, *
 // Train sets attention dropout on or off.
 func (a *MultiHeadSelfAttention) Train(on bool) { a.Dropout.Train(on) }
 
-// FFN follows transformers' FFN: lin1 -> GELU -> lin2 -> dropout.
+// ActivationFunc is an element-wise op of a tape: (*tensor.Tape).Gelu or
+// (*tensor.Tape).Relu.
+type ActivationFunc func(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor
+
+// activations are the supported values of Config.Activation, as
+// transformers' ACT2FN names them ("gelu" is the exact erf GELU).
+// DistilBERT applies it in every FFN and in the MLM head.
+var activations = map[string]ActivationFunc{
+	"gelu": (*tensor.Tape).Gelu,
+	"relu": (*tensor.Tape).Relu,
+}
+
+// activation returns the op of cfg.Activation, GELU when it is empty.
+// Validate rejects other names; build panics on them.
+func (c Config) activation() ActivationFunc {
+	if c.Activation == "" {
+		return (*tensor.Tape).Gelu
+	}
+	f := activations[c.Activation]
+	if f == nil {
+		panic(fmt.Sprintf("distilbert: activation %q is not supported (Validate rejects it)", c.Activation))
+	}
+	return f
+}
+
+// FFN follows transformers' FFN: lin1 -> activation -> lin2 -> dropout.
 type FFN struct {
 	Lin1    *nn.Linear // [hidden, C]
 	Lin2    *nn.Linear // [C, hidden]
 	Dropout *nn.Dropout
+	// Act is the config's activation; nil means GELU.
+	Act ActivationFunc
 }
 
 // Forward maps x [B*T, C] to [B*T, C].
 func (f *FFN) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor {
-	h := tp.Gelu(f.Lin1.Forward(tp, x)) // [B*T, hidden]
+	act := f.Act
+	if act == nil {
+		act = (*tensor.Tape).Gelu
+	}
+	h := act(tp, f.Lin1.Forward(tp, x)) // [B*T, hidden]
 	return f.Dropout.Forward(tp, f.Lin2.Forward(tp, h))
 }
 
@@ -255,6 +286,7 @@ func New(cfg Config, seed uint64) (*ForMaskedLM, error) {
 func build(cfg Config) *ForMaskedLM {
 	C, H := cfg.Dim, cfg.HiddenDim
 	drop := float32(cfg.Dropout)
+	act := cfg.activation()
 	emb := &Embeddings{
 		WordEmbeddings:     nn.NewEmbedding(cfg.VocabSize, C, cfg.PadTokenID),
 		PositionEmbeddings: nn.NewEmbedding(cfg.MaxPositionEmbeddings, C, -1),
@@ -271,7 +303,7 @@ func build(cfg Config) *ForMaskedLM {
 				Dropout: nn.NewDropout(float32(cfg.AttentionDropout)),
 			},
 			SaLayerNorm:     nn.NewLayerNorm(C, layerNormEps),
-			FFN:             &FFN{Lin1: nn.NewLinear(C, H, true), Lin2: nn.NewLinear(H, C, true), Dropout: nn.NewDropout(drop)},
+			FFN:             &FFN{Lin1: nn.NewLinear(C, H, true), Lin2: nn.NewLinear(H, C, true), Dropout: nn.NewDropout(drop), Act: act},
 			OutputLayerNorm: nn.NewLayerNorm(C, layerNormEps),
 		})
 	}
@@ -313,7 +345,7 @@ func (m *ForMaskedLM) Hidden(tp *tensor.Tape, in Input) (*tensor.Tensor, error) 
 
 // head applies the MLM head to hidden states [N, C] and returns logits [N, V].
 func (m *ForMaskedLM) head(tp *tensor.Tape, h *tensor.Tensor) *tensor.Tensor {
-	x := tp.Gelu(m.VocabTransform.Forward(tp, h))
+	x := m.Config.activation()(tp, m.VocabTransform.Forward(tp, h))
 	x = m.VocabLayerNorm.Forward(tp, x)
 	return m.VocabProjector.Forward(tp, x)
 }

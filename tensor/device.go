@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/distilgo/distilgo/kernels"
+import (
+	"sync"
+
+	"github.com/distilgo/distilgo/kernels"
+)
 
 // Device runs the math of the ops on tensor storage. Every op of a Tape calls
 // its Device and never touches kernels directly, so a backend that keeps
@@ -31,9 +35,10 @@ type Device interface {
 	// LayerNorm over rows of cols, saving mean and rstd (rows each).
 	LayerNorm(y, mean, rstd, x, w, b *Tensor, rows, cols int, eps float32)
 	LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *Tensor, rows, cols int)
-	// Gelu (exact erf form) and its backward.
-	Gelu(y, x *Tensor)
-	GeluBackward(dx, x, dy *Tensor)
+	// Pointwise sets y = f(x) element-wise; PointwiseBackward accumulates
+	// dx += dy·f'(x) (activations: see Pointwise).
+	Pointwise(f *Pointwise, y, x *Tensor)
+	PointwiseBackward(f *Pointwise, dx, x, dy *Tensor)
 	// DropoutMask fills mask with 0 or 1/(1-p), keeping each element with
 	// probability 1-p from a counter-based stream (seed, offset+i).
 	DropoutMask(mask *Tensor, p float32, seed, offset uint64)
@@ -108,8 +113,10 @@ func (cpuDevice) LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *Tensor, row
 	kernels.LayerNormBackward(data(dx), data(dw), data(db), dy.Data, x.Data, w.Data, mean.Data, rstd.Data, rows, cols)
 }
 
-func (cpuDevice) Gelu(y, x *Tensor)              { kernels.Gelu(y.Data, x.Data) }
-func (cpuDevice) GeluBackward(dx, x, dy *Tensor) { kernels.GeluBackward(dx.Data, x.Data, dy.Data) }
+func (cpuDevice) Pointwise(f *Pointwise, y, x *Tensor) { f.Forward(y.Data, x.Data) }
+func (cpuDevice) PointwiseBackward(f *Pointwise, dx, x, dy *Tensor) {
+	f.Backward(dx.Data, x.Data, dy.Data)
+}
 
 func (cpuDevice) DropoutMask(mask *Tensor, p float32, seed, offset uint64) {
 	dropoutMask(mask.Data, p, seed, offset)
@@ -184,26 +191,49 @@ func permute(dst, src []float32, dims []int, perm []int, acc bool) {
 	for i := 0; i < MaxRank; i++ {
 		od[i], os[i] = d[p[i]], sstr[p[i]]
 	}
-	n0 := od[0] * od[1]
-	kernels.ParallelFor(n0, 1, func(lo, hi int) {
-		for ab := lo; ab < hi; ab++ {
-			a, b := ab/od[1], ab%od[1]
-			o := ab * od[2] * od[3]
-			base := a*os[0] + b*os[1]
-			for c := 0; c < od[2]; c++ {
-				sb := base + c*os[2]
-				row := dst[o : o+od[3]]
-				if acc {
-					for e := range row {
-						row[e] += src[sb+e*os[3]]
-					}
-				} else {
-					for e := range row {
-						row[e] = src[sb+e*os[3]]
-					}
+	j := permuteJobs.Get().(*permuteJob)
+	j.dst, j.src, j.od, j.os, j.acc = dst, src, od, os, acc
+	kernels.ParallelFor(od[0]*od[1], 1, j.fn)
+	j.dst, j.src = nil, nil
+	permuteJobs.Put(j)
+}
+
+// permuteJob holds one permute's arguments and a func value bound to it
+// once, so that a permute passes ParallelFor no new closure (it would
+// allocate on every call).
+type permuteJob struct {
+	dst, src []float32
+	od, os   [MaxRank]int // output dims and the matching source strides
+	acc      bool
+	fn       func(lo, hi int)
+}
+
+var permuteJobs = sync.Pool{New: func() any {
+	j := &permuteJob{}
+	j.fn = j.run
+	return j
+}}
+
+// run copies output rows [lo, hi) of the first two output axes.
+func (j *permuteJob) run(lo, hi int) {
+	dst, src, od, os, acc := j.dst, j.src, &j.od, &j.os, j.acc
+	for ab := lo; ab < hi; ab++ {
+		a, b := ab/od[1], ab%od[1]
+		o := ab * od[2] * od[3]
+		base := a*os[0] + b*os[1]
+		for c := 0; c < od[2]; c++ {
+			sb := base + c*os[2]
+			row := dst[o : o+od[3]]
+			if acc {
+				for e := range row {
+					row[e] += src[sb+e*os[3]]
 				}
-				o += od[3]
+			} else {
+				for e := range row {
+					row[e] = src[sb+e*os[3]]
+				}
 			}
+			o += od[3]
 		}
-	})
+	}
 }

@@ -9,6 +9,8 @@ type Tape struct {
 	dev    Device
 	noGrad bool
 	nodes  []node
+	ops    opNodes // the recorded ops' saved state (ops.go)
+	epoch  uint64  // counts Resets: which pass the ops' nodes belong to
 	arena  arena
 
 	// Dropout stream: seed and the next counter position.
@@ -49,7 +51,7 @@ func (tp *Tape) planGradReady() {
 	seen := map[*Tensor]bool{}
 	for i := range tp.nodes {
 		n := &tp.nodes[i]
-		for _, in := range [3]*Tensor{n.a, n.b, n.c} {
+		for _, in := range n.in {
 			if in != nil && in.requiresGrad && !produced[in] && !seen[in] {
 				seen[in] = true
 				tp.readyAt[i] = append(tp.readyAt[i], in)
@@ -85,6 +87,7 @@ func (tp *Tape) Seed(seed uint64) { tp.seed, tp.offset = seed, 0 }
 func (tp *Tape) Reset() {
 	clear(tp.nodes) // drop references for the garbage collector
 	tp.nodes = tp.nodes[:0]
+	tp.epoch++
 	clear(tp.free)
 	tp.free = tp.free[:0]
 	tp.arena.reset()
@@ -119,7 +122,7 @@ func (tp *Tape) Backward(loss *Tensor) {
 	for i := len(tp.nodes) - 1; i >= 0; i-- {
 		n := &tp.nodes[i]
 		if n.out.Grad != nil { // else no gradient reached this op
-			tp.backward(n)
+			n.op.backward(tp, n.out)
 			tp.release(n.out.Grad)
 			n.out.Grad = nil
 		}

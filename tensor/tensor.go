@@ -15,6 +15,7 @@ package tensor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -58,12 +59,14 @@ func FromData(data []float32, shape ...int) *Tensor {
 func Scalar(v float32) *Tensor { return FromData([]float32{v}) }
 
 func (t *Tensor) setShape(op string, shape []int) {
+	// The messages format a copy of shape, so that shape does not escape
+	// and callers can pass slices of stack arrays without allocating.
 	if len(shape) > MaxRank {
-		panic(fmt.Sprintf("tensor.%s: rank %d > %d (shape %v)", op, len(shape), MaxRank, shape))
+		panic(fmt.Sprintf("tensor.%s: rank %d > %d (shape %v)", op, len(shape), MaxRank, slices.Clone(shape)))
 	}
 	for _, d := range shape {
 		if d < 0 {
-			panic(fmt.Sprintf("tensor.%s: negative dimension in shape %v", op, shape))
+			panic(fmt.Sprintf("tensor.%s: negative dimension in shape %v", op, slices.Clone(shape)))
 		}
 	}
 	t.dims = [MaxRank]int{}

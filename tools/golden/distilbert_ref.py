@@ -30,7 +30,7 @@ LAYER_NORM_EPS = 1e-12  # hard-coded in transformers' DistilBERT
 class Config:
     def __init__(self, vocab_size=30522, dim=768, n_layers=6, n_heads=12, hidden_dim=3072,
                  max_position_embeddings=512, dropout=0.1, attention_dropout=0.1, pad_token_id=0,
-                 initializer_range=0.02):
+                 initializer_range=0.02, activation="gelu"):
         self.vocab_size = vocab_size
         self.dim = dim
         self.n_layers = n_layers
@@ -41,13 +41,23 @@ class Config:
         self.attention_dropout = attention_dropout
         self.pad_token_id = pad_token_id
         self.initializer_range = initializer_range
+        self.activation = activation
+
+    def act(self, x):
+        """transformers' get_activation(activation): "gelu" is GELUActivation
+        = F.gelu (exact erf form), "relu" is nn.ReLU."""
+        if self.activation == "gelu":
+            return nn.functional.gelu(x)
+        if self.activation == "relu":
+            return nn.functional.relu(x)
+        raise ValueError("activation %r" % self.activation)
 
     def to_hf_dict(self, transformers_version="4.46.3"):
         """config.json content as transformers' DistilBertConfig.save_pretrained
         writes it (to_diff_dict: every DistilBertConfig attribute plus the
         non-default PretrainedConfig ones we set)."""
         return {
-            "activation": "gelu",
+            "activation": self.activation,
             "architectures": ["DistilBertForMaskedLM"],
             "attention_dropout": self.attention_dropout,
             "dim": self.dim,
@@ -125,13 +135,13 @@ class MultiHeadSelfAttention(nn.Module):
 class FFN(nn.Module):
     def __init__(self, cfg):
         super().__init__()
+        self.cfg = cfg
         self.dropout = nn.Dropout(p=cfg.dropout)
         self.lin1 = nn.Linear(cfg.dim, cfg.hidden_dim)
         self.lin2 = nn.Linear(cfg.hidden_dim, cfg.dim)
 
     def forward(self, x):
-        # transformers' get_activation("gelu") is GELUActivation = F.gelu, exact erf form.
-        return self.dropout(self.lin2(nn.functional.gelu(self.lin1(x))))
+        return self.dropout(self.lin2(self.cfg.act(self.lin1(x))))
 
 
 class TransformerBlock(nn.Module):
@@ -185,7 +195,7 @@ class DistilBertForMaskedLM(nn.Module):
     def forward(self, input_ids, attention_mask=None, labels=None):
         h = self.distilbert(input_ids, attention_mask)  # (B, T, C)
         x = self.vocab_transform(h)
-        x = nn.functional.gelu(x)
+        x = self.cfg.act(x)
         x = self.vocab_layer_norm(x)
         logits = self.vocab_projector(x)  # (B, T, V)
         loss = None

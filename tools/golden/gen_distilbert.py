@@ -4,6 +4,8 @@ reference in distilbert_ref.py. Writes into distilbert/testdata/:
   tiny_mlm.safetensors     (a) tiny model: inputs, every parameter, full
                            logits, loss, gradient of every parameter; plus the
                            loss with all labels ignored.
+  tiny_mlm_relu.safetensors (a') the same model, inputs and weights with
+                           activation "relu": logits, loss, every gradient.
   full_mlm.safetensors     (b) distilbert-base-uncased size with DetInit BASE
                            weights (not stored): logits at 8 positions, loss,
                            per-parameter gradient L2 norms and first elements.
@@ -133,6 +135,39 @@ def gen_tiny(outdir):
     path = os.path.join(outdir, "tiny_mlm.safetensors")
     st.write(path, tensors, meta)
     print("wrote", path, "loss", float(loss), meta["loss_all_ignored"])
+    print("  float32 vs float64:", {k: v for k, v in meta.items() if k.startswith("f32")})
+
+
+def gen_tiny_relu(outdir):
+    """(a) with activation "relu" (FFN and MLM head): the weights are (a)'s
+    DetInit TINY ones (read by the Go test from tiny_mlm.safetensors), so
+    only the outputs are stored."""
+    cfg = ref.Config(activation="relu", **TINY)
+    ids, mask, labels = tiny_inputs()
+    m32 = build(cfg, detinit.TINY)
+    loss, logits = m32(ids, mask, labels)
+    loss.backward()
+    m64 = build(cfg, detinit.TINY, torch.float64)
+    loss64, logits64 = m64(ids, mask, labels)
+    loss64.backward()
+    grads64 = dict((n, p.grad) for n, p in params_of(m64))
+    tensors = [st.from_torch("logits", logits), st.from_torch("loss", loss.detach())]
+    for n, p in params_of(m32):
+        tensors.append(st.from_torch("grad." + n, p.grad))
+    grad_dev, zero = grad_deviation(dict((n, p.grad) for n, p in params_of(m32)), grads64)
+    meta = {
+        "config": json.dumps(dict(TINY, activation="relu"), sort_keys=True),
+        "init": "DetInit TINY " + json.dumps(detinit.TINY, sort_keys=True) + " (the parameters of tiny_mlm.safetensors)",
+        "inputs": "input_ids, attention_mask, labels of tiny_mlm.safetensors",
+        "produced_by": "tools/golden/gen_distilbert.py gen_tiny_relu: model.eval(), float32, CrossEntropyLoss(ignore_index=-100, mean)",
+        "f32_vs_f64_logits_max_rel": "%.3g" % max_rel(logits, logits64),
+        "f32_vs_f64_loss_rel": "%.3g" % abs(float(loss) / float(loss64) - 1),
+        "f32_vs_f64_grad_max_rel": "%.3g" % grad_dev,
+        "zero_true_grad_max_abs_f32": json.dumps(zero, sort_keys=True),
+    }
+    path = os.path.join(outdir, "tiny_mlm_relu.safetensors")
+    st.write(path, tensors, meta)
+    print("wrote", path, "loss", float(loss))
     print("  float32 vs float64:", {k: v for k, v in meta.items() if k.startswith("f32")})
 
 
@@ -419,6 +454,7 @@ def main(outdir):
     selfcheck()
     gen_detinit(outdir)
     gen_tiny(outdir)
+    gen_tiny_relu(outdir)
     gen_train(outdir)
     gen_hf_dir(outdir)
     gen_full(outdir)

@@ -70,6 +70,7 @@ static T __shfl_xor_sync(unsigned mask, T v, int lm) {
 }
 
 #include "../../kernels.cu"
+#include "kernels_gen.h" // DISTILGO_KERNELS, generated from kernels.cu
 
 // ---- coroutine scheduler ----
 

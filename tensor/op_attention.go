@@ -46,9 +46,12 @@ func (tp *Tape) Attention(q, k, v *Tensor, B, T, NH int, scale float32, mask []f
 	if w != probs {
 		tp.release(w)
 	}
-	nd := node{op: opAttention, out: out, a: q, b: k, c: v, s1: probs, mask: mask,
-		i: [5]int{B, T, NH, int(offset)}, f: scale, f2: dropout, seed: seed}
-	tp.record(nd)
+	if tp.recording(q, k, v) {
+		nd := newNode(tp, &tp.ops.attention)
+		*nd = attentionOp{q: q, k: k, v: v, probs: probs, mask: mask, B: B, T: T, NH: NH,
+			scale: scale, dropout: dropout, seed: seed, offset: offset}
+		tp.record(out, nd, q, k, v)
+	}
 	return out
 }
 
@@ -61,17 +64,27 @@ func (tp *Tape) attnContext(out, w, v *Tensor, B, T, NH, HS int) {
 	}
 }
 
-func (tp *Tape) attentionBackward(nd *node) {
-	B, T, NH := nd.i[0], nd.i[1], nd.i[2]
-	dropout := nd.f2
-	q, k, v, probs, dout := nd.a, nd.b, nd.c, nd.s1, nd.out.Grad
+// attentionOp is a recorded Attention: the softmax output of its forward
+// pass (before dropout) and the stream position of its dropout mask.
+type attentionOp struct {
+	q, k, v, probs *Tensor
+	mask           []float32
+	B, T, NH       int
+	scale, dropout float32
+	seed, offset   uint64
+}
+
+func (op *attentionOp) backward(tp *Tape, out *Tensor) {
+	B, T, NH := op.B, op.T, op.NH
+	dropout := op.dropout
+	q, k, v, probs, dout := op.q, op.k, op.v, op.probs, out.Grad
 	C := q.dims[1]
 	HS := C / NH
 	// The weights as used in the forward pass (probs times the dropout mask).
 	w, mask := probs, (*Tensor)(nil)
 	if dropout > 0 {
 		mask = tp.pooledDirty(probs)
-		tp.dev.DropoutMask(mask, dropout, nd.seed, uint64(nd.i[3]))
+		tp.dev.DropoutMask(mask, dropout, op.seed, op.offset)
 		w = tp.pooledDirty(probs)
 		tp.dev.Mul(w, probs, mask)
 	}
@@ -104,7 +117,7 @@ func (tp *Tape) attentionBackward(nd *node) {
 		tp.release(mask)
 	}
 	ds := tp.pooled(probs)
-	tp.dev.SoftmaxBackward(ds, probs, dw, B*NH*T, T, nd.f, nd.mask, NH*T)
+	tp.dev.SoftmaxBackward(ds, probs, dw, B*NH*T, T, op.scale, op.mask, NH*T)
 	tp.release(dw)
 	// scores = q·kᵀ: dq_bh += ds_bh · k_bh ; dk_bh += ds_bhᵀ · q_bh.
 	if req(q) {

@@ -49,6 +49,7 @@ type AdamW struct {
 	Steps int
 
 	spans []span
+	dev   Device // nil: CPU
 }
 
 // NewAdamW returns an optimizer with zero moments for ps.
@@ -72,12 +73,13 @@ func NewAdamW(ps *nn.ParamSet, cfg AdamWConfig) *AdamW {
 func (o *AdamW) Step(lr float64) {
 	o.Steps++
 	ps := o.Params
+	dev := o.device()
 	for _, s := range o.spans {
 		wd := 0.0
 		if s.decay {
 			wd = o.Config.WeightDecay
 		}
-		kernels.AdamW(ps.Data[s.lo:s.hi], ps.Grad[s.lo:s.hi], o.M[s.lo:s.hi], o.V[s.lo:s.hi], kernels.AdamWParams{
+		dev.AdamW(ps.Data[s.lo:s.hi], ps.Grad[s.lo:s.hi], o.M[s.lo:s.hi], o.V[s.lo:s.hi], kernels.AdamWParams{
 			LR:          lr,
 			Beta1:       o.Config.Beta1,
 			Beta2:       o.Config.Beta2,
@@ -86,6 +88,14 @@ func (o *AdamW) Step(lr float64) {
 			Step:        o.Steps,
 		})
 	}
+}
+
+// device is where the optimizer's buffers live.
+func (o *AdamW) device() Device {
+	if o.dev == nil {
+		return CPU
+	}
+	return o.dev
 }
 
 // DecayedNames returns the names of the parameters that receive weight

@@ -25,7 +25,7 @@ func saveTiny(t *testing.T, out string, step int) []float32 {
 		opt.M[i], opt.V[i] = float32(i)*1e-3, float32(step)
 	}
 	opt.Steps = step
-	st := &State{GlobalStep: step, Epoch: 1, EpochStep: 2, StepsPerEpoch: step - 2, TotalSteps: 100, Args: RunArgs{Seed: 9, LR: 1e-3},
+	st := &State{GlobalStep: step, Epoch: 1, EpochStep: 2, StepsPerEpoch: step - 2, TotalSteps: 100, Args: Trajectory{Seed: 9, LR: 1e-3},
 		LogHistory: []Record{{Kind: KindTrain, Step: 1, Loss: fptr(4.5)}}}
 	if _, err := SaveCheckpoint(out, m, opt, st); err != nil {
 		t.Fatal(err)
@@ -48,7 +48,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 			t.Fatalf("moment %d = %v, %v", i, c.M[i], c.V[i])
 		}
 	}
-	want := State{Format: StateFormat, GlobalStep: 5, Epoch: 1, EpochStep: 2, StepsPerEpoch: 3, TotalSteps: 100, Args: RunArgs{Seed: 9, LR: 1e-3},
+	want := State{Format: StateFormat, GlobalStep: 5, Epoch: 1, EpochStep: 2, StepsPerEpoch: 3, TotalSteps: 100, Args: Trajectory{Seed: 9, LR: 1e-3},
 		LogHistory: []Record{{Kind: KindTrain, Step: 1, Loss: fptr(4.5)}}}
 	if d := cmp.Diff(want, c.State); d != "" {
 		t.Errorf("state (-want +got):\n%s", d)

@@ -20,12 +20,19 @@ func GradNorm(g []float32) float64 {
 // g unchanged (torch would spread the NaN into every gradient; the trainer
 // stops on it instead).
 func ClipGradNorm(g []float32, maxNorm float64) float64 {
-	total := GradNorm(g)
+	return clipGradNorm(CPU, g, maxNorm)
+}
+
+// clipGradNorm is ClipGradNorm of gradients on dev.
+func clipGradNorm(dev Device, g []float32, maxNorm float64) float64 {
+	total := math.Sqrt(dev.SumSquares(g))
 	if maxNorm <= 0 || math.IsNaN(total) || math.IsInf(total, 0) {
 		return total
 	}
 	if coef := maxNorm / (total + 1e-6); coef < 1 {
-		kernels.Scale(float32(coef), g)
+		dev.ScaleBuffer(float32(coef), g)
 	}
 	return total
 }
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

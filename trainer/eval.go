@@ -83,9 +83,15 @@ func Evaluate(m *distilbert.ForMaskedLM, batches []dataset.Batch) (EvalResult, e
 // mask 1) evaluated so far. It stops between batches when ctx is
 // cancelled, returning ctx's error.
 func EvaluateProgress(ctx context.Context, m *distilbert.ForMaskedLM, batches []dataset.Batch, onBatch func(done, tokens int)) (EvalResult, error) {
+	return evaluateOn(ctx, tensor.CPU, m, batches, onBatch)
+}
+
+// evaluateOn is EvaluateProgress on a tape of dev.
+func evaluateOn(ctx context.Context, dev tensor.Device, m *distilbert.ForMaskedLM, batches []dataset.Batch, onBatch func(done, tokens int)) (EvalResult, error) {
 	m.Train(false)
 	tokens := 0
 	tp := tensor.NewNoGradTape()
+	tp.SetDevice(dev)
 	var acc EvalAccumulator
 	for i := range batches {
 		if err := ctx.Err(); err != nil {

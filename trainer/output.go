@@ -13,7 +13,7 @@ import (
 // (besides checkpoint-N directories): the trainer's and the Hugging Face
 // model and tokenizer files the command adds.
 var runFiles = []string{
-	LogFileName, PlotFileName, "config.json", "model.safetensors", "vocab.txt",
+	LogFileName, "loss.png", "config.json", "model.safetensors", "vocab.txt",
 	"tokenizer_config.json", "special_tokens_map.json", "tokenizer.json",
 	"finetune_args.json", "training_args.json",
 }

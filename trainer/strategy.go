@@ -91,7 +91,7 @@ func (t *Trainer) writeCheckpointFiles(dir string) error {
 	return nil
 }
 
-// canonicalScheduler records the linear schedule as "" in RunArgs.
+// canonicalScheduler records the linear schedule as "" in a checkpoint.
 func canonicalScheduler(name string) string {
 	if name == SchedulerLinear {
 		return ""

@@ -221,6 +221,8 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 	}{
 		{"learning rate", func(tr *Trainer) { tr.Args.LR = 2e-3 }, "learning_rate"},
 		{"seed", func(tr *Trainer) { tr.Args.Seed = 1 }, "seed"},
+		{"precision", func(tr *Trainer) { tr.Args.Precision = "bf16" }, "precision: checkpoint fp32, now bf16"},
+		{"schedule", func(tr *Trainer) { tr.Args.LRScheduler = SchedulerCosine }, "lr_scheduler_type: checkpoint , now cosine"},
 		{"data", func(tr *Trainer) { tr.Train = tinyChunks(40, 8, 99) }, "data differ"},
 		{"model", func(tr *Trainer) {
 			cfg := tinyConfig(0)
@@ -282,6 +284,8 @@ func TestRunOutputs(t *testing.T) {
 	dir := t.TempDir()
 	tr := newTinyTrainer(t, dir, 0.1)
 	tr.Args.KeepCheckpoints = 1
+	obs := &recorder{}
+	tr.Observer = obs
 	sum, err := tr.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -293,8 +297,8 @@ func TestRunOutputs(t *testing.T) {
 	if !slices.Equal(m.Params.Data, tr.Model.Params.Data) {
 		t.Error("saved model differs from the trained one")
 	}
-	if _, err := os.Stat(filepath.Join(dir, PlotFileName)); err != nil {
-		t.Error(err)
+	if n := len(obs.saved); n == 0 || obs.saved[n-1].dir != dir || len(obs.saved[n-1].history) != len(sum.History) {
+		t.Errorf("observer's Saved calls %+v: the last one is not the final model's with the whole history", obs.saved)
 	}
 	log, err := ReadLog(filepath.Join(dir, LogFileName))
 	if err != nil {

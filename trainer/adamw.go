@@ -98,9 +98,9 @@ func (o *AdamW) device() Device {
 	return o.dev
 }
 
-// DecayedNames returns the names of the parameters that receive weight
+// decayedNames returns the names of the parameters that receive weight
 // decay, in ParamSet order.
-func (o *AdamW) DecayedNames() []string {
+func (o *AdamW) decayedNames() []string {
 	var names []string
 	for _, name := range o.Params.Names {
 		if !NoDecay(name) {

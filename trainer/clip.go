@@ -1,16 +1,6 @@
 package trainer
 
-import (
-	"math"
-
-	"github.com/distilgo/distilgo/kernels"
-)
-
-// GradNorm returns the global L2 norm of the gradient buffer g, accumulated
-// in float64.
-func GradNorm(g []float32) float64 {
-	return math.Sqrt(kernels.SumSquares(g))
-}
+import "math"
 
 // ClipGradNorm scales the gradients g so that their global L2 norm is at most
 // maxNorm, as torch.nn.utils.clip_grad_norm_ does: with total = ‖g‖₂,

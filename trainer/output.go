@@ -18,12 +18,12 @@ var runFiles = []string{
 	"finetune_args.json", "training_args.json",
 }
 
-// PrepareOutputDir checks the output directory before a run. A directory
+// prepareOutputDir checks the output directory before a run. A directory
 // that does not exist or holds no run's files is fine. One that holds a
 // run's files (checkpoints, log.jsonl, a model) is refused unless resume
 // (continue that run) or overwrite (its run files are deleted; other files
 // are left alone).
-func PrepareOutputDir(dir string, overwrite, resume bool) error {
+func prepareOutputDir(dir string, overwrite, resume bool) error {
 	if overwrite && resume {
 		return errors.New("output directory: --overwrite and --resume exclude each other")
 	}

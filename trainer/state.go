@@ -11,8 +11,8 @@ import (
 	"github.com/distilgo/distilgo/distilbert"
 )
 
-// StateFormat identifies the layout of trainer_state.json.
-const StateFormat = "distilgo-trainer-state/1"
+// stateFormat identifies the layout of trainer_state.json.
+const stateFormat = "distilgo-trainer-state/1"
 
 // State is the trainer's position in a run, saved in every checkpoint as
 // trainer_state.json. With the model, the optimizer moments and the seed it

@@ -106,7 +106,7 @@ func TestRunOptions(t *testing.T) {
 		if data, err := os.ReadFile(filepath.Join(c, "vocab.txt")); err != nil || string(data) != vocab.String() {
 			t.Errorf("%s: vocab.txt %q, %v", c, data, err)
 		}
-		if _, err := ValidateCheckpoint(c); err != nil {
+		if _, err := validateCheckpoint(c); err != nil {
 			t.Errorf("%s with an extra file: %v", c, err)
 		}
 	}
@@ -114,7 +114,7 @@ func TestRunOptions(t *testing.T) {
 	// Resume from the step-3 checkpoint (not the newest, step 20) into a
 	// new directory: the run continues from step 3.
 	slices.Sort(ckpts)
-	from := CheckpointDir(dir, 3)
+	from := checkpointDir(dir, 3)
 	if !slices.Contains(ckpts, from) {
 		t.Fatalf("checkpoints %v lack %s", ckpts, from)
 	}

@@ -146,18 +146,13 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 	return r.finish()
 }
 
-// AccumulateGradients zeroes the model's gradients, then runs the forward
+// accumulateGradients zeroes the model's gradients on dev, then runs the forward
 // and backward pass of every micro-batch, back-propagating each one's summed
 // token loss divided by the number of labelled tokens of all of them, so
 // that the gradients equal those of one batch holding them all. seed(j) is
 // the dropout seed of micro-batch j; the caller sets training or evaluation
 // mode. It returns the mean loss over the labelled tokens (0 without any),
 // their number, and the number of input tokens (attention mask 1).
-func AccumulateGradients(m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []dataset.Batch, seed func(j int) uint64) (loss float64, labels, tokens int, err error) {
-	return accumulateGradients(CPU, m, tp, batches, seed)
-}
-
-// accumulateGradients is AccumulateGradients with the gradients on dev.
 func accumulateGradients(dev Device, m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []dataset.Batch, seed func(j int) uint64) (loss float64, labels, tokens int, err error) {
 	labels, tokens = countTokens(batches)
 	sum, err := backwardSum(dev, m, tp, batches, seed, labels, nil)
@@ -232,7 +227,7 @@ func (t *Trainer) stepError(step int, err error, lastSaved int) error {
 	}
 	keep := "no checkpoint was written yet"
 	if lastSaved >= 0 {
-		keep = fmt.Sprintf("the last good checkpoint is %s", CheckpointDir(t.Args.OutputDir, lastSaved))
+		keep = fmt.Sprintf("the last good checkpoint is %s", checkpointDir(t.Args.OutputDir, lastSaved))
 	}
 	return fmt.Errorf("train: step %d: %w; stopping (%s)", step, err, keep)
 }
@@ -251,7 +246,7 @@ type StepResult struct {
 	GradNorm float64
 }
 
-// TrainStep runs one optimizer step as Trainer does: AccumulateGradients
+// TrainStep runs one optimizer step as Trainer does: accumulating
 // over the micro-batches, global gradient-norm clipping at maxGradNorm
 // (<= 0: none), then AdamW with learning rate lr. A NaN or infinite loss or
 // gradient norm returns an error wrapping ErrNonFinite before the

@@ -44,7 +44,7 @@ func TestGradAccumulationEqualsOneBatch(t *testing.T) {
 	noSeed := func(int) uint64 { return 0 }
 
 	ref := tinyModel(t, 0)
-	refLoss, refLabels, _, err := AccumulateGradients(ref, tp, []dataset.Batch{big}, noSeed)
+	refLoss, refLabels, _, err := accumulateGradients(CPU, ref, tp, []dataset.Batch{big}, noSeed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestGradAccumulationEqualsOneBatch(t *testing.T) {
 	}
 	for name, micro := range splits {
 		m := tinyModel(t, 0)
-		loss, labels, _, err := AccumulateGradients(m, tp, micro, noSeed)
+		loss, labels, _, err := accumulateGradients(CPU, m, tp, micro, noSeed)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func TestNoLabelsGivesZeroGradient(t *testing.T) {
 	for i := range m.Params.Grad {
 		m.Params.Grad[i] = 1 // must be cleared
 	}
-	loss, labels, tokens, err := AccumulateGradients(m, tensor.NewTape(), []dataset.Batch{b}, func(int) uint64 { return 0 })
+	loss, labels, tokens, err := accumulateGradients(CPU, m, tensor.NewTape(), []dataset.Batch{b}, func(int) uint64 { return 0 })
 	if err != nil || loss != 0 || labels != 0 || tokens != 16 {
 		t.Fatalf("loss %v labels %d tokens %d err %v", loss, labels, tokens, err)
 	}
@@ -171,7 +171,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 				t.Fatalf("interrupted run: err = %v", err)
 			}
 			if tc.dropLast {
-				os.RemoveAll(CheckpointDir(dir, tc.stop))
+				os.RemoveAll(checkpointDir(dir, tc.stop))
 			}
 			second := setup(dir) // a fresh model from the same initialisation
 			second.Args.Resume = true
@@ -179,7 +179,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sum.ResumedFrom != CheckpointDir(dir, tc.resumeAt) {
+			if sum.ResumedFrom != checkpointDir(dir, tc.resumeAt) {
 				t.Errorf("resumed from %s, want checkpoint-%d", sum.ResumedFrom, tc.resumeAt)
 			}
 			for s := tc.resumeAt + 1; s <= 10; s++ {
@@ -263,10 +263,10 @@ func TestNaNLossStops(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "step 4:") || !strings.Contains(err.Error(), "checkpoint-2") {
 		t.Fatalf("err = %v, want one naming step 4 and checkpoint-2", err)
 	}
-	if dir, _, _ := LatestCheckpoint(dir); dir != CheckpointDir(tr.Args.OutputDir, 2) {
+	if dir, _, _ := LatestCheckpoint(dir); dir != checkpointDir(tr.Args.OutputDir, 2) {
 		t.Errorf("latest checkpoint %q, want checkpoint-2", dir)
 	}
-	c, err := LoadCheckpoint(CheckpointDir(dir, 2))
+	c, err := LoadCheckpoint(checkpointDir(dir, 2))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,11 +11,39 @@ import (
 	"github.com/distilgo/distilgo/distilbert"
 	"github.com/distilgo/distilgo/kernels"
 	"github.com/distilgo/distilgo/tensor"
+	"github.com/distilgo/distilgo/trainer"
 )
 
-// trainer is a minimal training loop on the device: the course's step
-// (forward, backward, gradient clipping at norm 1, AdamW with weight decay
-// 0.01 on the decayed parameters).
+// span is a run of parameters with one weight-decay setting, as
+// trainer.AdamW groups them.
+type span struct {
+	lo, hi int
+	wd     float64
+}
+
+func decaySpans(m *distilbert.ForMaskedLM, wd float64) []span {
+	var s []span
+	for i, name := range m.Params.Names {
+		lo := m.Params.Offsets[i]
+		hi := lo + m.Params.Params[i].Size()
+		w := wd
+		if trainer.NoDecay(name) {
+			w = 0
+		}
+		if n := len(s); n > 0 && s[n-1].wd == w && s[n-1].hi == lo {
+			s[n-1].hi = hi
+			continue
+		}
+		s = append(s, span{lo, hi, w})
+	}
+	return s
+}
+
+// deviceTrainer is a minimal training loop on the device for timing one
+// step at distilbert-base's size: the course's step (forward, backward,
+// gradient clipping at norm 1, AdamW with weight decay 0.01 on the decayed
+// parameters). The real trainer on the device is tested against the CPU by
+// TestTrainerMatchesCPU.
 type deviceTrainer struct {
 	dev    *Device
 	m      *distilbert.ForMaskedLM

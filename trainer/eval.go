@@ -83,15 +83,14 @@ func Evaluate(m *distilbert.ForMaskedLM, batches []dataset.Batch) (EvalResult, e
 // mask 1) evaluated so far. It stops between batches when ctx is
 // cancelled, returning ctx's error.
 func EvaluateProgress(ctx context.Context, m *distilbert.ForMaskedLM, batches []dataset.Batch, onBatch func(done, tokens int)) (EvalResult, error) {
-	return evaluateOn(ctx, tensor.CPU, m, batches, onBatch)
+	return evaluateOn(ctx, tensor.NewNoGradTape(), m, batches, onBatch)
 }
 
-// evaluateOn is EvaluateProgress on a tape of dev.
-func evaluateOn(ctx context.Context, dev tensor.Device, m *distilbert.ForMaskedLM, batches []dataset.Batch, onBatch func(done, tokens int)) (EvalResult, error) {
+// evaluateOn is EvaluateProgress on the no-grad tape tp (which sets the
+// device).
+func evaluateOn(ctx context.Context, tp *tensor.Tape, m *distilbert.ForMaskedLM, batches []dataset.Batch, onBatch func(done, tokens int)) (EvalResult, error) {
 	m.Train(false)
 	tokens := 0
-	tp := tensor.NewNoGradTape()
-	tp.SetDevice(dev)
 	var acc evalAccumulator
 	for i := range batches {
 		if err := ctx.Err(); err != nil {

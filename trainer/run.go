@@ -33,7 +33,7 @@ type run struct {
 	sum                     Summary
 	logf                    *logFile
 
-	tp         *tensor.Tape
+	tp, evalTp *tensor.Tape // training and evaluation tapes on dev
 	batches    []dataset.Batch
 	order      []int
 	orderEpoch int
@@ -77,6 +77,9 @@ func (t *Trainer) start() (*run, error) {
 	if a.Precision != "" {
 		p, _ := tensor.ParsePrecision(a.Precision) // validated
 		t.Model.Precision = p
+	}
+	if _, err := tensor.WithPrecision(tapeDevice(r.dev), t.Model.Precision); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
 	}
 	r.rank0 = r.comm.Rank() == 0
 	out := a.OutputDir
@@ -128,6 +131,8 @@ func (t *Trainer) start() (*run, error) {
 	}
 	r.tp = tensor.NewTape()
 	r.tp.SetDevice(tapeDevice(r.dev))
+	r.evalTp = tensor.NewNoGradTape()
+	r.evalTp.SetDevice(tapeDevice(r.dev))
 	r.batches = make([]dataset.Batch, r.k)
 	for _, rec := range r.st.LogHistory {
 		if rec.Kind == KindEval {
@@ -191,7 +196,7 @@ func (r *run) evaluate(ctx context.Context) (EvalResult, error) {
 	if r.comm.Size() > 1 {
 		res, err = evaluateShared(r.comm, r.t.Model, r.t.EvalBatches)
 	} else {
-		res, err = evaluateOn(ctx, tapeDevice(r.dev), r.t.Model, r.t.EvalBatches, r.obs.Evaluating(len(r.t.EvalBatches)))
+		res, err = evaluateOn(ctx, r.evalTp, r.t.Model, r.t.EvalBatches, r.obs.Evaluating(len(r.t.EvalBatches)))
 	}
 	if err != nil {
 		return res, err

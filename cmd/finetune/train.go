@@ -35,6 +35,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if f.trainSize < 1 {
 		return fmt.Errorf("--train-size %d must be positive", f.trainSize)
 	}
+	dev, err := openDevice(f.device, f.ddp)
+	if err != nil {
+		return err
+	}
+	if dev != nil {
+		defer dev.Close()
+	}
 	comm, err := startComm(f.ddp)
 	if err != nil {
 		return err
@@ -124,6 +131,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 		logf("Data-parallel over %d ranks: global batch %d x %d x %d (ranks x --batch-size x --grad-accum) chunks", comm.Size(), comm.Size(), a.BatchSize, a.GradAccum)
 	}
 	tr := &trainer.Trainer{Model: m, Train: train, Collator: col, EvalBatches: evalBatches, Args: *a, Observer: display{p, a.OutputDir}, CheckpointFiles: files, Comm: comm}
+	if dev != nil {
+		logf("Training on %s", dev.Info().Name)
+		tr.Device = dev
+	}
 	info := newCardInfo(f, "")
 	var pr *pushRun
 	if target != nil {

@@ -72,6 +72,20 @@ type Config struct {
 	// Vocab is a vocab.txt to use when the model directory has no tokenizer
 	// files (Load only).
 	Vocab string
+	// Device runs the forward passes; nil is the CPU. New uploads the
+	// model's parameters to it.
+	Device Device
+}
+
+// Device is a device that runs forward passes away from the host (a GPU,
+// *cuda.Device): its tensor ops, an upload of the parameters, and a copy of
+// device results (the logits) back to the host.
+type Device interface {
+	tensor.Device
+	// Upload copies x to the device, whose copy is authoritative from then on.
+	Upload(x []float32)
+	// ReadInto copies the device contents of src into host memory dst.
+	ReadInto(dst, src []float32)
 }
 
 // FillMask fills [MASK] tokens with a masked-LM model. It is safe for
@@ -82,6 +96,7 @@ type FillMask struct {
 	maxLen  int
 	budget  int
 	workers chan *worker
+	dev     Device // nil: the CPU
 }
 
 // worker holds the buffers of one forward pass, reused from call to call:
@@ -89,6 +104,7 @@ type FillMask struct {
 // repeat, and grows only to the largest batch seen (bounded by the budget).
 type worker struct {
 	tp        *tensor.Tape
+	logits    []float32 // host copy of a device's logits
 	ids, mask []int32
 	pos       []int32
 	seqs      []seqRef
@@ -127,10 +143,21 @@ func New(m *distilbert.ForMaskedLM, tok *tokenizer.Tokenizer, cfg Config) (*Fill
 	if f.maxLen < 3 {
 		return nil, fmt.Errorf("pipeline: maximum sequence length %d leaves no room for a [MASK] between [CLS] and [SEP]", f.maxLen)
 	}
+	if cfg.Device != nil {
+		if _, err := tensor.WithPrecision(cfg.Device, m.Precision); err != nil {
+			return nil, fmt.Errorf("pipeline: %w", err)
+		}
+		f.dev = cfg.Device
+		cfg.Device.Upload(m.Params.Data)
+	}
 	n := orDefault(cfg.Workers, 1)
 	f.workers = make(chan *worker, n)
 	for range n {
-		f.workers <- &worker{tp: tensor.NewNoGradTape()}
+		w := &worker{tp: tensor.NewNoGradTape()}
+		if f.dev != nil {
+			w.tp.SetDevice(f.dev)
+		}
+		f.workers <- w
 	}
 	return f, nil
 }
@@ -405,10 +432,16 @@ func (f *FillMask) forward(w *worker, seqs []seqRef) error {
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	V := f.model.Config.VocabSize
+	host := logits.Data[:len(w.pos)*V]
+	if f.dev != nil {
+		w.logits = grow(w.logits, len(host))
+		f.dev.ReadInto(w.logits, host)
+		host = w.logits
+	}
 	for i, p := range w.pos {
 		s := seqs[int(p)/T]
 		r := &s.job.Results[s.text]
-		r.Masks = append(r.Masks, f.predictions(w, logits.Data[i*V:(i+1)*V], s, int(p)%T))
+		r.Masks = append(r.Masks, f.predictions(w, host[i*V:(i+1)*V], s, int(p)%T))
 	}
 	return nil
 }
@@ -457,9 +490,9 @@ func splitBatches(seqs []seqRef, budget int, cuts []int, dp *[]splitCost) []int 
 	return cuts
 }
 
-func grow(s []int32, n int) []int32 {
+func grow[E any](s []E, n int) []E {
 	if cap(s) < n {
-		return make([]int32, n)
+		return make([]E, n)
 	}
 	return s[:n]
 }

@@ -6,40 +6,19 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
-	"github.com/distilgo/distilgo/cuda"
+	"github.com/distilgo/distilgo/internal/cudaemu"
 	"github.com/distilgo/distilgo/trainer"
 )
 
-// useEmulator points --device cuda at a real GPU if one opens, else at the
-// CPU emulator of the CUDA kernels (cuda/testdata/emu, built with g++), or
-// skips.
+// useEmulator points --device cuda at a GPU or the CUDA emulator.
 func useEmulator(t *testing.T) {
 	t.Helper()
-	if d, err := cuda.Open(cuda.Options{}); err == nil {
-		d.Close()
-		return
-	}
-	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		t.Skip("no GPU, and the CUDA emulator runs on linux/amd64 only")
-	}
-	cxx, err := exec.LookPath("g++")
-	if err != nil {
-		t.Skip("no GPU, and no g++ to build the CUDA emulator")
-	}
-	lib := filepath.Join(t.TempDir(), "libdistilgo_emucuda.so")
-	out, err := exec.Command(cxx, "-O2", "-std=c++17", "-shared", "-fPIC", "-o", lib, filepath.Join("..", "..", "cuda", "testdata", "emu", "emu.cpp")).CombinedOutput()
-	if err != nil {
-		t.Fatalf("build the CUDA emulator: %v\n%s", err, out)
-	}
-	t.Logf("no GPU: running on the CUDA emulator %s", lib)
 	old := cudaOptions
-	cudaOptions = cuda.Options{LibCUDA: lib, LibCUBLAS: lib, LibNVRTC: lib}
+	cudaOptions = cudaemu.Options(t)
 	t.Cleanup(func() { cudaOptions = old })
 }
 

@@ -47,9 +47,12 @@ type AdamW struct {
 	M, V []float32
 	// Steps is the number of steps taken (torch's state["step"]).
 	Steps int
+	// Device holds the parameters, gradients and moments (nil: CPU): Step
+	// runs there, and TrainStep zeroes and clips the gradients there. The
+	// caller uploads the buffers first (Trainer.Run does).
+	Device Device
 
 	spans []span
-	dev   Device // nil: CPU
 }
 
 // NewAdamW returns an optimizer with zero moments for ps.
@@ -92,10 +95,10 @@ func (o *AdamW) Step(lr float64) {
 
 // device is where the optimizer's buffers live.
 func (o *AdamW) device() Device {
-	if o.dev == nil {
+	if o.Device == nil {
 		return CPU
 	}
-	return o.dev
+	return o.Device
 }
 
 // decayedNames returns the names of the parameters that receive weight

@@ -108,7 +108,7 @@ func (t *Trainer) start() (*run, error) {
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	r.opt = NewAdamW(t.Model.Params, AdamWConfig{Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, WeightDecay: a.WeightDecay})
-	r.opt.dev = r.dev
+	r.opt.Device = r.dev
 	r.st = &State{Format: stateFormat, StepsPerEpoch: r.perEpoch, TotalSteps: r.total,
 		Args: a.Trajectory.recorded(r.comm.Size(), t.Model.Precision), Data: identifyData(t.Train, t.EvalBatches)}
 	if a.Resume {

@@ -1,9 +1,14 @@
 package trainer
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -73,5 +78,73 @@ func TestTrajectoryReadsOldCheckpoints(t *testing.T) {
 	fp32 := DefaultArgs().Trajectory.recorded(1, tensor.FP32)
 	if d := fp32.diff(DefaultArgs().Trajectory.recorded(1, tensor.BF16)); d != "precision: checkpoint fp32, now bf16" {
 		t.Errorf("recorded fp32 against bf16: diff %q", d)
+	}
+}
+
+// A checkpoint written before the trajectory recorded the precision (its
+// trainer_state.json args without "precision", manifest to match) resumes,
+// and the run ends with the weights of an uninterrupted one, bit for bit.
+func TestResumeFromCheckpointWithoutPrecision(t *testing.T) {
+	full := newTinyTrainer(t, filepath.Join(t.TempDir(), "full"), 0.1)
+	if _, err := full.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	first := newTinyTrainer(t, dir, 0.1)
+	ctx, cancel := context.WithCancel(context.Background())
+	first.OnStep = func(step int, _ float64) {
+		if step == 5 {
+			cancel()
+		}
+	}
+	if _, err := first.Run(ctx); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	// Rewrite its checkpoint as an older distilgo wrote it.
+	ckpt := checkpointDir(dir, 5)
+	path := filepath.Join(ckpt, stateName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]any
+	if err := json.Unmarshal(data, &st); err != nil {
+		t.Fatal(err)
+	}
+	args := st["args"].(map[string]any)
+	if args["precision"] != "fp32" {
+		t.Fatalf("checkpoint args %v: precision not recorded", args)
+	}
+	delete(args, "precision")
+	if data, err = json.MarshalIndent(st, "", " "); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var man manifest
+	mdata, _ := os.ReadFile(filepath.Join(ckpt, manifestName))
+	if err := json.Unmarshal(mdata, &man); err != nil {
+		t.Fatal(err)
+	}
+	if man.Files[stateName], err = hashFile(path); err != nil {
+		t.Fatal(err)
+	}
+	mdata, _ = json.Marshal(man)
+	if err := os.WriteFile(filepath.Join(ckpt, manifestName), mdata, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	again := newTinyTrainer(t, dir, 0.1)
+	again.Args.Resume = true
+	sum, err := again.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.ResumedFrom != ckpt {
+		t.Fatalf("resumed from %q, want %s", sum.ResumedFrom, ckpt)
+	}
+	if !slices.Equal(again.Model.Params.Data, full.Model.Params.Data) {
+		t.Error("resumed run's weights differ from the uninterrupted run's")
 	}
 }

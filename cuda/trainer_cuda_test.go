@@ -84,7 +84,8 @@ func newTestTrainer(t *testing.T, dev *Device, cfg distilbert.Config, steps int)
 // masks are the same by construction): every step's loss and gradient
 // norm, the evaluations before and after training, and the saved model.
 //
-// Tolerances: the first step's loss agrees to 2e-5 relative
+// Tolerances (and the run's length, 200 steps at lr 1e-3 on a GPU): the
+// first step's loss agrees to 2e-5 relative
 // (TestTinyModelMatchesCPU: ~30 float32 reductions, each within 1e-5 of
 // the CPU's order). AdamW normalises each update, so the parameters'
 // difference grows about linearly with the steps while the loss falls;
@@ -99,9 +100,12 @@ func newTestTrainer(t *testing.T, dev *Device, cfg distilbert.Config, steps int)
 // opposite directions; 2·lr·steps is the bound on max|Δw|.
 func TestTrainerMatchesCPU(t *testing.T) {
 	dev := device(t)
-	steps := 100
+	// On a GPU the hand-written loop's 200 steps at lr 1e-3; the emulator
+	// runs each CUDA thread as a coroutine (slow): 10 steps at lr 5e-3,
+	// enough to move the weights far more than the devices differ.
+	steps, lr := 200, 1e-3
 	if testDev.emulated {
-		steps = 10 // the emulator runs each CUDA thread as a coroutine: slow
+		steps, lr = 10, 5e-3
 	}
 	for _, dropout := range []float64{0, 0.1} {
 		t.Run(fmt.Sprintf("dropout=%v", dropout), func(t *testing.T) {
@@ -109,6 +113,7 @@ func TestTrainerMatchesCPU(t *testing.T) {
 			cfg.Dropout, cfg.AttentionDropout = dropout, dropout
 			cpu := newTestTrainer(t, nil, cfg, steps)
 			gpu := newTestTrainer(t, dev, cfg, steps)
+			cpu.Args.LR, gpu.Args.LR = lr, lr
 			want, err := cpu.Run(context.Background())
 			if err != nil {
 				t.Fatal(err)
@@ -147,7 +152,9 @@ func TestTrainerMatchesCPU(t *testing.T) {
 				switch w.Kind {
 				case trainer.KindTrain:
 					check(fmt.Sprintf("step %d loss", w.Step), float64(*g.Loss), float64(*w.Loss), tol)
-					check(fmt.Sprintf("step %d grad norm", w.Step), float64(*g.GradNorm), float64(*w.GradNorm), tol)
+					// The first gradients agree to 2e-4 normwise per
+					// parameter (TestTinyModelMatchesCPU), their norm no worse.
+					check(fmt.Sprintf("step %d grad norm", w.Step), float64(*g.GradNorm), float64(*w.GradNorm), math.Max(tol, 2e-4))
 				case trainer.KindEval:
 					check(fmt.Sprintf("step %d eval loss", w.Step), float64(*g.EvalLoss), float64(*w.EvalLoss), tol)
 				}

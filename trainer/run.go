@@ -51,9 +51,32 @@ type run struct {
 	lastEval     int // step of the newest evaluation, -1: none
 }
 
-// start validates the trainer, prepares the output directory, resumes if
-// asked and puts the model and optimizer on the device.
+// start validates the trainer, prepares the output directory, plans the
+// run, resumes if asked and puts the model and optimizer on the device.
 func (t *Trainer) start() (*run, error) {
+	r, err := t.newRun()
+	if err != nil {
+		return nil, err
+	}
+	if err := r.prepareOutput(); err != nil {
+		return nil, err
+	}
+	if err := r.plan(); err != nil {
+		return nil, err
+	}
+	if r.a.Resume {
+		if err := r.resume(); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.begin(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// newRun checks the trainer's inputs and its device.
+func (t *Trainer) newRun() (*run, error) {
 	a := t.Args
 	if err := a.validate(); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
@@ -71,6 +94,7 @@ func (t *Trainer) start() (*run, error) {
 	if r.dev == nil {
 		r.dev = CPU
 	}
+	r.rank0 = r.comm.Rank() == 0
 	if r.comm.Size() > 1 && r.dev != CPU {
 		return nil, fmt.Errorf("train: data-parallel training (%d ranks) runs on the CPU only, not on device %s", r.comm.Size(), r.dev.Name())
 	}
@@ -81,20 +105,31 @@ func (t *Trainer) start() (*run, error) {
 	if _, err := tensor.WithPrecision(tapeDevice(r.dev), t.Model.Precision); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
-	r.rank0 = r.comm.Rank() == 0
-	out := a.OutputDir
+	return r, nil
+}
+
+// prepareOutput creates the output directory and removes the temporary
+// directories of interrupted saves (rank 0; the others wait for it).
+func (r *run) prepareOutput() error {
+	out := r.a.OutputDir
 	if r.rank0 {
 		if err := os.MkdirAll(out, 0o755); err != nil {
-			return nil, fmt.Errorf("train: %w", err)
+			return fmt.Errorf("train: %w", err)
 		}
 		if err := removeStale(out); err != nil {
-			return nil, fmt.Errorf("train: clean %s: %w", out, err)
+			return fmt.Errorf("train: clean %s: %w", out, err)
 		}
 	}
-	if err := r.comm.Barrier(); err != nil { // the others read out after rank 0 cleaned it
-		return nil, fmt.Errorf("train: %w", err)
+	if err := r.comm.Barrier(); err != nil {
+		return fmt.Errorf("train: %w", err)
 	}
+	return nil
+}
 
+// plan sizes the run (steps per epoch, total, schedule) and creates the
+// optimizer and the state of a run at step 0.
+func (r *run) plan() error {
+	t, a := r.t, r.a
 	r.n, r.B, r.k = t.Train.Len(), a.BatchSize, a.GradAccum*r.comm.Size()
 	r.nMicro = (r.n + r.B - 1) / r.B
 	r.perEpoch = (r.nMicro + r.k - 1) / r.k
@@ -105,28 +140,30 @@ func (t *Trainer) start() (*run, error) {
 	r.epochs = (r.total + r.perEpoch - 1) / r.perEpoch
 	var err error
 	if r.sched, err = a.schedule(r.total); err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+		return fmt.Errorf("train: %w", err)
 	}
 	r.opt = NewAdamW(t.Model.Params, AdamWConfig{Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, WeightDecay: a.WeightDecay})
 	r.opt.Device = r.dev
 	r.st = &State{Format: stateFormat, StepsPerEpoch: r.perEpoch, TotalSteps: r.total,
 		Args: a.Trajectory.recorded(r.comm.Size(), t.Model.Precision), Data: identifyData(t.Train, t.EvalBatches)}
-	if a.Resume {
-		if err := r.resume(); err != nil {
-			return nil, err
-		}
+	return nil
+}
+
+// begin checks that the ranks start together, uploads the parameters and
+// moments to the device, opens the log (rank 0) and makes the tapes.
+func (r *run) begin() error {
+	if err := syncStart(r.comm, r.t.Model, r.opt, r.st); err != nil {
+		return fmt.Errorf("train: %w", err)
 	}
-	if err := syncStart(r.comm, t.Model, r.opt, r.st); err != nil {
-		return nil, fmt.Errorf("train: %w", err)
-	}
-	ps := t.Model.Params
+	ps := r.t.Model.Params
 	for _, b := range [][]float32{ps.Data, r.opt.M, r.opt.V} {
 		r.dev.Upload(b)
 	}
 	r.dev.Zero(ps.Grad)
 	if r.rank0 {
-		if r.logf, err = openLog(filepath.Join(out, LogFileName), r.st.LogHistory); err != nil {
-			return nil, fmt.Errorf("train: %w", err)
+		var err error
+		if r.logf, err = openLog(filepath.Join(r.a.OutputDir, LogFileName), r.st.LogHistory); err != nil {
+			return fmt.Errorf("train: %w", err)
 		}
 	}
 	r.tp = tensor.NewTape()
@@ -140,7 +177,7 @@ func (t *Trainer) start() (*run, error) {
 		}
 	}
 	r.start, r.baseElapsed = time.Now(), r.st.ElapsedSec
-	return r, nil
+	return nil
 }
 
 // resume restores the newest (or the chosen) checkpoint.

@@ -8,24 +8,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/distilgo/distilgo/dataset"
 	"github.com/distilgo/distilgo/distilbert"
-	"github.com/distilgo/distilgo/kernels"
 	"github.com/distilgo/distilgo/tensor"
+	"github.com/distilgo/distilgo/trainer"
 )
 
-// trainer is a minimal training loop on the device: the course's step
-// (forward, backward, gradient clipping at norm 1, AdamW with weight decay
-// 0.01 on the decayed parameters).
+// deviceTrainer times the trainer's step (trainer.TrainStep) on the device:
+// the course's step (forward, backward, gradient clipping at norm 1, AdamW
+// with weight decay 0.01 on the decayed parameters) on one fixed batch.
 type deviceTrainer struct {
-	dev    *Device
-	m      *distilbert.ForMaskedLM
-	tp     *tensor.Tape
-	mom    []float32
-	vel    []float32
-	spans  []span
-	steps  int
-	in     distilbert.Input
-	labels []int32
+	dev   *Device
+	m     *distilbert.ForMaskedLM
+	tp    *tensor.Tape
+	opt   *trainer.AdamW
+	steps int
+	batch dataset.Batch
 }
 
 func newDeviceTrainer(dev *Device, cfg distilbert.Config, B, T int) (*deviceTrainer, error) {
@@ -33,40 +31,29 @@ func newDeviceTrainer(dev *Device, cfg distilbert.Config, B, T int) (*deviceTrai
 	if err != nil {
 		return nil, err
 	}
-	tr := &deviceTrainer{dev: dev, m: m, tp: tensor.NewTape(), spans: decaySpans(m, 0.01)}
-	tr.mom, tr.vel = make([]float32, m.Params.Len()), make([]float32, m.Params.Len())
+	tr := &deviceTrainer{dev: dev, m: m, tp: tensor.NewTape(), opt: trainer.NewAdamW(m.Params, trainer.DefaultAdamWConfig(0.01))}
+	tr.opt.Device = dev
 	onDevice(dev, m)
-	dev.Upload(tr.mom)
-	dev.Upload(tr.vel)
+	dev.Upload(tr.opt.M)
+	dev.Upload(tr.opt.V)
 	tr.tp.SetDevice(dev)
-	tr.in, tr.labels = mlmBatch(rand.New(rand.NewPCG(1, 1)), B, T, cfg.VocabSize, 0)
+	in, labels := mlmBatch(rand.New(rand.NewPCG(1, 1)), B, T, cfg.VocabSize, 0)
+	tr.batch = dataset.Batch{B: B, T: T, InputIDs: in.InputIDs, AttentionMask: in.AttentionMask, Labels: labels}
 	return tr, nil
 }
 
 func (tr *deviceTrainer) step(t testing.TB) float32 {
-	ps := tr.m.Params
-	tr.dev.Zero(ps.Grad)
-	tr.tp.Reset()
 	tr.steps++
-	tr.tp.Seed(uint64(tr.steps))
-	loss, _, err := tr.m.Loss(tr.tp, tr.in, tr.labels)
+	seed := func(int) uint64 { return uint64(tr.steps) }
+	r, err := trainer.TrainStep(tr.m, tr.tp, tr.opt, 2e-5, 1, []dataset.Batch{tr.batch}, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr.tp.Backward(loss)
-	norm := math.Sqrt(tr.dev.SumSquares(ps.Grad))
-	if c := 1 / (norm + 1e-6); c < 1 {
-		tr.dev.ScaleBuffer(float32(c), ps.Grad)
-	}
-	for _, s := range tr.spans {
-		tr.dev.AdamW(ps.Data[s.lo:s.hi], ps.Grad[s.lo:s.hi], tr.mom[s.lo:s.hi], tr.vel[s.lo:s.hi],
-			kernels.AdamWParams{LR: 2e-5, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: s.wd, Step: tr.steps})
-	}
-	return loss.Item()
+	return float32(r.Loss)
 }
 
 func (tr *deviceTrainer) close() {
-	for _, x := range [][]float32{tr.m.Params.Data, tr.m.Params.Grad, tr.mom, tr.vel} {
+	for _, x := range [][]float32{tr.m.Params.Data, tr.m.Params.Grad, tr.opt.M, tr.opt.V} {
 		tr.dev.Release(x)
 	}
 }
@@ -81,9 +68,7 @@ func TestDeviceTrainerSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tr.close()
-	for i := range tr.spans {
-		tr.spans[i].wd = 0
-	}
+	tr.opt.Config.WeightDecay = 0
 	// Dropout off: with it, 5 steps of lr 2e-5 move the loss less than the
 	// masks do, and the check below would test the dropout stream.
 	tr.m.Train(false)

@@ -73,6 +73,20 @@ type Config struct {
 	// Vocab is a vocab.txt to use when the model directory has no tokenizer
 	// files (Load only).
 	Vocab string
+	// Device runs the forward passes; nil is the CPU. New uploads the
+	// model's parameters to it.
+	Device Device
+}
+
+// Device is a device that runs forward passes away from the host (a GPU,
+// *cuda.Device): its tensor ops, an upload of the parameters, and a copy of
+// device results (the logits) back to the host.
+type Device interface {
+	tensor.Device
+	// Upload copies x to the device, whose copy is authoritative from then on.
+	Upload(x []float32)
+	// ReadInto copies the device contents of src into host memory dst.
+	ReadInto(dst, src []float32)
 }
 
 // FillMask fills [MASK] tokens with a masked-LM model. It is safe for
@@ -85,6 +99,7 @@ type FillMask struct {
 	maxMasks int // most [MASK] positions through the MLM head at once
 	workers  chan *worker
 	all      []*worker // every worker, for ActivationBytes
+	dev      Device    // nil: the CPU
 }
 
 // warmShortLen is the length of the short texts of Warm's first pass; the
@@ -97,6 +112,7 @@ const warmShortLen = 16
 // repeat, and grows only to the largest pass seen, which Warm runs first.
 type worker struct {
 	tp        *tensor.Tape
+	logits    []float32 // host copy of a device's logits
 	ids, mask []int32
 	pos       []int32
 	seqs      []seqRef
@@ -139,11 +155,21 @@ func New(m *distilbert.ForMaskedLM, tok *tokenizer.Tokenizer, cfg Config) (*Fill
 		return nil, fmt.Errorf("pipeline: maximum sequence length %d leaves no room for a [MASK] between [CLS] and [SEP]", f.maxLen)
 	}
 	f.maxMasks = ceilDiv(f.budget, min(warmShortLen, f.maxLen))
+	if cfg.Device != nil {
+		if _, err := tensor.WithPrecision(cfg.Device, m.Precision); err != nil {
+			return nil, fmt.Errorf("pipeline: %w", err)
+		}
+		f.dev = cfg.Device
+		cfg.Device.Upload(m.Params.Data)
+	}
 	n := orDefault(cfg.Workers, 1)
 	f.workers = make(chan *worker, n)
 	for range n {
 		w := &worker{tp: tensor.NewNoGradTape()}
 		f.all = append(f.all, w)
+		if f.dev != nil {
+			w.tp.SetDevice(f.dev)
+		}
 		f.workers <- w
 	}
 	return f, nil
@@ -446,10 +472,16 @@ func (f *FillMask) forward(w *worker, seqs []seqRef) error {
 		if err != nil {
 			return fmt.Errorf("pipeline: %w", err)
 		}
+		host := logits.Data[:len(pos)*V]
+		if f.dev != nil {
+			w.logits = grow(w.logits, len(host))
+			f.dev.ReadInto(w.logits, host)
+			host = w.logits
+		}
 		for i, p := range pos {
 			s := seqs[int(p)/T]
 			r := &s.job.Results[s.text]
-			r.Masks = append(r.Masks, f.predictions(w, logits.Data[i*V:(i+1)*V], s, int(p)%T))
+			r.Masks = append(r.Masks, f.predictions(w, host[i*V:(i+1)*V], s, int(p)%T))
 		}
 	}
 	return nil
@@ -501,9 +533,9 @@ func splitBatches(seqs []seqRef, budget, maxMasks int, cuts []int, dp *[]splitCo
 	return cuts
 }
 
-func grow(s []int32, n int) []int32 {
+func grow[E any](s []E, n int) []E {
 	if cap(s) < n {
-		return make([]int32, n)
+		return make([]E, n)
 	}
 	return s[:n]
 }

@@ -39,6 +39,10 @@ type AdamW struct {
 	M, V []float32
 	// Steps is the number of steps taken (torch's state["step"]).
 	Steps int
+	// Device holds the parameters, gradients and moments (nil: CPU): Step
+	// runs there, and TrainStep zeroes and clips the gradients there. The
+	// caller uploads the buffers first (Trainer.Run does).
+	Device Device
 
 	spans []span
 }
@@ -64,12 +68,13 @@ func NewAdamW(ps *nn.ParamSet, cfg AdamWConfig) *AdamW {
 func (o *AdamW) Step(lr float64) {
 	o.Steps++
 	ps := o.Params
+	dev := o.device()
 	for _, s := range o.spans {
 		wd := 0.0
 		if s.decay {
 			wd = o.Config.WeightDecay
 		}
-		kernels.AdamW(ps.Data[s.lo:s.hi], ps.Grad[s.lo:s.hi], o.M[s.lo:s.hi], o.V[s.lo:s.hi], kernels.AdamWParams{
+		dev.AdamW(ps.Data[s.lo:s.hi], ps.Grad[s.lo:s.hi], o.M[s.lo:s.hi], o.V[s.lo:s.hi], kernels.AdamWParams{
 			LR:          lr,
 			Beta1:       o.Config.Beta1,
 			Beta2:       o.Config.Beta2,
@@ -80,9 +85,17 @@ func (o *AdamW) Step(lr float64) {
 	}
 }
 
-// DecayedNames returns the names of the parameters that receive weight
+// device is where the optimizer's buffers live.
+func (o *AdamW) device() Device {
+	if o.Device == nil {
+		return CPU
+	}
+	return o.Device
+}
+
+// decayedNames returns the names of the parameters that receive weight
 // decay, in ParamSet order.
-func (o *AdamW) DecayedNames() []string {
+func (o *AdamW) decayedNames() []string {
 	var names []string
 	for _, name := range o.Params.Names {
 		if !nn.NoDecay(name) {

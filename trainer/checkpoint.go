@@ -24,20 +24,20 @@ const (
 	// CheckpointPrefix starts the name of every checkpoint directory,
 	// followed by the global step: "checkpoint-500".
 	CheckpointPrefix = "checkpoint-"
-	// ManifestName is written last, listing the size and SHA-256 of every
+	// manifestName is written last, listing the size and SHA-256 of every
 	// other file; a checkpoint without a matching manifest is not valid.
-	ManifestName = "manifest.json"
-	// StateName holds the State.
-	StateName = "trainer_state.json"
-	// OptimizerName holds the AdamW moments as two 1-D F32 tensors,
+	manifestName = "manifest.json"
+	// stateName holds the State.
+	stateName = "trainer_state.json"
+	// optimizerName holds the AdamW moments as two 1-D F32 tensors,
 	// "exp_avg" and "exp_avg_sq", in ParamSet order.
-	OptimizerName = "optimizer.safetensors"
-	// ManifestFormat identifies the checkpoint layout.
-	ManifestFormat = "distilgo-checkpoint/1"
+	optimizerName = "optimizer.safetensors"
+	// manifestFormat identifies the checkpoint layout.
+	manifestFormat = "distilgo-checkpoint/1"
 )
 
 // checkpointFiles are the files a valid checkpoint's manifest must list.
-var checkpointFiles = []string{distilbert.ConfigFileName, safetensors.SingleFileName, OptimizerName, StateName}
+var checkpointFiles = []string{distilbert.ConfigFileName, safetensors.SingleFileName, optimizerName, stateName}
 
 type manifest struct {
 	Format     string             `json:"format"`
@@ -60,8 +60,8 @@ type Checkpoint struct {
 	Model *distilbert.ForMaskedLM
 }
 
-// CheckpointDir returns the directory of the checkpoint of step under out.
-func CheckpointDir(out string, step int) string {
+// checkpointDir returns the directory of the checkpoint of step under out.
+func checkpointDir(out string, step int) string {
 	return filepath.Join(out, CheckpointPrefix+strconv.Itoa(step))
 }
 
@@ -75,7 +75,7 @@ func SaveCheckpoint(out string, m *distilbert.ForMaskedLM, opt *AdamW, st *State
 	if opt.Steps != st.GlobalStep {
 		panic(fmt.Sprintf("trainer.SaveCheckpoint: optimizer at step %d, state at %d", opt.Steps, st.GlobalStep))
 	}
-	final := CheckpointDir(out, st.GlobalStep)
+	final := checkpointDir(out, st.GlobalStep)
 	tmp, err := os.MkdirTemp(out, "."+filepath.Base(final)+".tmp-")
 	if err != nil {
 		return "", fmt.Errorf("save checkpoint: %w", err)
@@ -94,18 +94,18 @@ func SaveCheckpoint(out string, m *distilbert.ForMaskedLM, opt *AdamW, st *State
 		{Name: "exp_avg", Shape: []int{n}, Data: opt.M},
 		{Name: "exp_avg_sq", Shape: []int{n}, Data: opt.V},
 	}
-	if err := safetensors.Write(filepath.Join(tmp, OptimizerName), moments, map[string]string{"step": strconv.Itoa(opt.Steps)}); err != nil {
+	if err := safetensors.Write(filepath.Join(tmp, optimizerName), moments, map[string]string{"step": strconv.Itoa(opt.Steps)}); err != nil {
 		return "", err
 	}
-	st.Format = StateFormat
+	st.Format = stateFormat
 	data, err := json.MarshalIndent(st, "", " ")
 	if err != nil {
 		return "", err
 	}
-	if err := writeFileAtomic(filepath.Join(tmp, StateName), data); err != nil {
+	if err := writeFileAtomic(filepath.Join(tmp, stateName), data); err != nil {
 		return "", err
 	}
-	man := manifest{Format: ManifestFormat, GlobalStep: st.GlobalStep, Files: map[string]fileSum{}}
+	man := manifest{Format: manifestFormat, GlobalStep: st.GlobalStep, Files: map[string]fileSum{}}
 	for _, name := range checkpointFiles {
 		sum, err := hashFile(filepath.Join(tmp, name))
 		if err != nil {
@@ -116,7 +116,7 @@ func SaveCheckpoint(out string, m *distilbert.ForMaskedLM, opt *AdamW, st *State
 	if data, err = json.MarshalIndent(man, "", " "); err != nil {
 		return "", err
 	}
-	if err := writeFileAtomic(filepath.Join(tmp, ManifestName), data); err != nil {
+	if err := writeFileAtomic(filepath.Join(tmp, manifestName), data); err != nil {
 		return "", err
 	}
 	if err := syncDir(tmp); err != nil {
@@ -157,15 +157,15 @@ func hashFile(path string) (fileSum, error) {
 	return fileSum{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-// ValidateCheckpoint checks that dir is a complete checkpoint: a manifest
+// validateCheckpoint checks that dir is a complete checkpoint: a manifest
 // of the known format whose step matches the directory name and that lists
 // every required file with the size and SHA-256 the file has now.
-func ValidateCheckpoint(dir string) (step int, err error) {
+func validateCheckpoint(dir string) (step int, err error) {
 	step, ok := checkpointStep(filepath.Base(dir))
 	if !ok {
 		return 0, fmt.Errorf("%s: not a checkpoint directory name", dir)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	data, err := os.ReadFile(filepath.Join(dir, manifestName))
 	if err != nil {
 		return 0, fmt.Errorf("%s: no manifest (incomplete save?): %w", dir, err)
 	}
@@ -173,8 +173,8 @@ func ValidateCheckpoint(dir string) (step int, err error) {
 	if err := json.Unmarshal(data, &man); err != nil {
 		return 0, fmt.Errorf("%s: corrupt manifest: %w", dir, err)
 	}
-	if man.Format != ManifestFormat {
-		return 0, fmt.Errorf("%s: manifest format %q, want %q", dir, man.Format, ManifestFormat)
+	if man.Format != manifestFormat {
+		return 0, fmt.Errorf("%s: manifest format %q, want %q", dir, man.Format, manifestFormat)
 	}
 	if man.GlobalStep != step {
 		return 0, fmt.Errorf("%s: manifest is for step %d", dir, man.GlobalStep)
@@ -252,7 +252,7 @@ func LatestCheckpoint(out string) (dir string, skipped []error, err error) {
 		return "", nil, fmt.Errorf("list checkpoints: %w", err)
 	}
 	for _, d := range dirs {
-		if _, err := ValidateCheckpoint(d); err != nil {
+		if _, err := validateCheckpoint(d); err != nil {
 			skipped = append(skipped, err)
 			continue
 		}
@@ -263,28 +263,28 @@ func LatestCheckpoint(out string) (dir string, skipped []error, err error) {
 
 // LoadCheckpoint validates and reads the checkpoint in dir.
 func LoadCheckpoint(dir string) (*Checkpoint, error) {
-	step, err := ValidateCheckpoint(dir)
+	step, err := validateCheckpoint(dir)
 	if err != nil {
 		return nil, fmt.Errorf("load checkpoint: %w", err)
 	}
 	c := &Checkpoint{Dir: dir}
-	data, err := os.ReadFile(filepath.Join(dir, StateName))
+	data, err := os.ReadFile(filepath.Join(dir, stateName))
 	if err != nil {
 		return nil, fmt.Errorf("load checkpoint: %w", err)
 	}
 	if err := json.Unmarshal(data, &c.State); err != nil {
-		return nil, fmt.Errorf("load checkpoint %s: %s: %w", dir, StateName, err)
+		return nil, fmt.Errorf("load checkpoint %s: %s: %w", dir, stateName, err)
 	}
-	if c.State.Format != StateFormat {
-		return nil, fmt.Errorf("load checkpoint %s: %s has format %q, want %q", dir, StateName, c.State.Format, StateFormat)
+	if c.State.Format != stateFormat {
+		return nil, fmt.Errorf("load checkpoint %s: %s has format %q, want %q", dir, stateName, c.State.Format, stateFormat)
 	}
 	if c.State.GlobalStep != step {
-		return nil, fmt.Errorf("load checkpoint %s: %s is at step %d", dir, StateName, c.State.GlobalStep)
+		return nil, fmt.Errorf("load checkpoint %s: %s is at step %d", dir, stateName, c.State.GlobalStep)
 	}
 	if c.Model, err = distilbert.LoadDir(dir); err != nil {
 		return nil, fmt.Errorf("load checkpoint: %w", err)
 	}
-	f, err := safetensors.Open(filepath.Join(dir, OptimizerName))
+	f, err := safetensors.Open(filepath.Join(dir, optimizerName))
 	if err != nil {
 		return nil, fmt.Errorf("load checkpoint %s: %w", dir, err)
 	}
@@ -296,15 +296,15 @@ func LoadCheckpoint(dir string) (*Checkpoint, error) {
 	}{{"exp_avg", &c.M}, {"exp_avg_sq", &c.V}} {
 		data, shape, err := f.Float32(mv.name)
 		if err != nil {
-			return nil, fmt.Errorf("load checkpoint %s: %s: tensor %q: %w", dir, OptimizerName, mv.name, err)
+			return nil, fmt.Errorf("load checkpoint %s: %s: tensor %q: %w", dir, optimizerName, mv.name, err)
 		}
 		if !slices.Equal(shape, []int{n}) {
-			return nil, fmt.Errorf("load checkpoint %s: %s: tensor %q has shape %v, the model has %d parameters", dir, OptimizerName, mv.name, shape, n)
+			return nil, fmt.Errorf("load checkpoint %s: %s: tensor %q has shape %v, the model has %d parameters", dir, optimizerName, mv.name, shape, n)
 		}
 		*mv.dst = data
 	}
 	if s := f.Metadata()["step"]; s != strconv.Itoa(step) {
-		return nil, fmt.Errorf("load checkpoint %s: %s is at step %q, want %d", dir, OptimizerName, s, step)
+		return nil, fmt.Errorf("load checkpoint %s: %s is at step %q, want %d", dir, optimizerName, s, step)
 	}
 	return c, nil
 }
@@ -343,9 +343,9 @@ func pruneCheckpoints(out string, keep, current int) error {
 	return nil
 }
 
-// quickCheck is ValidateCheckpoint without the hashes.
+// quickCheck is validateCheckpoint without the hashes.
 func quickCheck(dir string, step int) error {
-	data, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	data, err := os.ReadFile(filepath.Join(dir, manifestName))
 	if err != nil {
 		return err
 	}
@@ -353,7 +353,7 @@ func quickCheck(dir string, step int) error {
 	if err := json.Unmarshal(data, &man); err != nil {
 		return err
 	}
-	if man.Format != ManifestFormat || man.GlobalStep != step {
+	if man.Format != manifestFormat || man.GlobalStep != step {
 		return errors.New("manifest mismatch")
 	}
 	for _, name := range checkpointFiles {

@@ -25,7 +25,7 @@ func saveTiny(t *testing.T, out string, step int) []float32 {
 		opt.M[i], opt.V[i] = float32(i)*1e-3, float32(step)
 	}
 	opt.Steps = step
-	st := &State{GlobalStep: step, Epoch: 1, EpochStep: 2, StepsPerEpoch: step - 2, TotalSteps: 100, Args: RunArgs{Seed: 9, LR: 1e-3},
+	st := &State{GlobalStep: step, Epoch: 1, EpochStep: 2, StepsPerEpoch: step - 2, TotalSteps: 100, Args: Trajectory{Seed: 9, LR: 1e-3},
 		LogHistory: []Record{{Kind: KindTrain, Step: 1, Loss: fptr(4.5)}}}
 	if _, err := SaveCheckpoint(out, m, opt, st); err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func saveTiny(t *testing.T, out string, step int) []float32 {
 func TestCheckpointRoundTrip(t *testing.T) {
 	out := t.TempDir()
 	params := saveTiny(t, out, 5)
-	c, err := LoadCheckpoint(CheckpointDir(out, 5))
+	c, err := LoadCheckpoint(checkpointDir(out, 5))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 			t.Fatalf("moment %d = %v, %v", i, c.M[i], c.V[i])
 		}
 	}
-	want := State{Format: StateFormat, GlobalStep: 5, Epoch: 1, EpochStep: 2, StepsPerEpoch: 3, TotalSteps: 100, Args: RunArgs{Seed: 9, LR: 1e-3},
+	want := State{Format: stateFormat, GlobalStep: 5, Epoch: 1, EpochStep: 2, StepsPerEpoch: 3, TotalSteps: 100, Args: Trajectory{Seed: 9, LR: 1e-3},
 		LogHistory: []Record{{Kind: KindTrain, Step: 1, Loss: fptr(4.5)}}}
 	if d := cmp.Diff(want, c.State); d != "" {
 		t.Errorf("state (-want +got):\n%s", d)
@@ -93,35 +93,35 @@ func TestBrokenCheckpointsAreSkipped(t *testing.T) {
 		reason string
 	}{
 		{"model truncated", truncate(safetensors.SingleFileName), "bytes"},
-		{"optimizer truncated", truncate(OptimizerName), "bytes"},
-		{"state truncated", truncate(StateName), "bytes"},
-		{"manifest truncated", truncate(ManifestName), "corrupt manifest"},
-		{"manifest missing", remove(ManifestName), "no manifest"},
+		{"optimizer truncated", truncate(optimizerName), "bytes"},
+		{"state truncated", truncate(stateName), "bytes"},
+		{"manifest truncated", truncate(manifestName), "corrupt manifest"},
+		{"manifest missing", remove(manifestName), "no manifest"},
 		{"model missing", remove(safetensors.SingleFileName), "no such file"},
-		{"optimizer missing", remove(OptimizerName), "no such file"},
+		{"optimizer missing", remove(optimizerName), "no such file"},
 		{"config missing", remove("config.json"), "no such file"},
 		{"model bit flip", flip(safetensors.SingleFileName), "SHA-256"},
-		{"state bit flip", flip(StateName), "SHA-256"},
+		{"state bit flip", flip(stateName), "SHA-256"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()
 			saveTiny(t, out, 3)
 			saveTiny(t, out, 7)
-			if err := tc.damage(CheckpointDir(out, 7)); err != nil {
+			if err := tc.damage(checkpointDir(out, 7)); err != nil {
 				t.Fatal(err)
 			}
 			dir, skipped, err := LatestCheckpoint(out)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if dir != CheckpointDir(out, 3) {
+			if dir != checkpointDir(out, 3) {
 				t.Errorf("latest = %q, want checkpoint-3", dir)
 			}
 			if len(skipped) != 1 || !strings.Contains(skipped[0].Error(), "checkpoint-7") || !strings.Contains(skipped[0].Error(), tc.reason) {
 				t.Errorf("skipped = %v, want one error about checkpoint-7 mentioning %q", skipped, tc.reason)
 			}
-			if _, err := LoadCheckpoint(CheckpointDir(out, 7)); err == nil {
+			if _, err := LoadCheckpoint(checkpointDir(out, 7)); err == nil {
 				t.Error("LoadCheckpoint accepted the damaged checkpoint")
 			}
 		})
@@ -141,9 +141,9 @@ func TestInterruptedSaveLeavesNoCheckpoint(t *testing.T) {
 	os.WriteFile(filepath.Join(tmp, "model.safetensors"), []byte("partial"), 0o644)
 	// And a checkpoint-N directory without its manifest (a file system that
 	// reordered the rename before the data, or a copy cut short).
-	os.MkdirAll(CheckpointDir(out, 11), 0o755)
+	os.MkdirAll(checkpointDir(out, 11), 0o755)
 	dir, skipped, err := LatestCheckpoint(out)
-	if err != nil || dir != CheckpointDir(out, 3) || len(skipped) != 1 {
+	if err != nil || dir != checkpointDir(out, 3) || len(skipped) != 1 {
 		t.Errorf("LatestCheckpoint = %q, %v, %v; want checkpoint-3 and one skipped", dir, skipped, err)
 	}
 	if err := removeStale(out); err != nil {
@@ -160,9 +160,9 @@ func TestSaveReplacesAndPrunes(t *testing.T) {
 		saveTiny(t, out, s)
 	}
 	// A broken checkpoint-5 from an abandoned run is replaced by a new save.
-	os.Remove(filepath.Join(CheckpointDir(out, 5), ManifestName))
+	os.Remove(filepath.Join(checkpointDir(out, 5), manifestName))
 	saveTiny(t, out, 5)
-	if _, err := ValidateCheckpoint(CheckpointDir(out, 5)); err != nil {
+	if _, err := validateCheckpoint(checkpointDir(out, 5)); err != nil {
 		t.Errorf("replaced checkpoint: %v", err)
 	}
 	if err := pruneCheckpoints(out, 2, 5); err != nil {
@@ -210,7 +210,7 @@ func TestPrepareOutputDir(t *testing.T) {
 					os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644)
 				}
 			}
-			err := PrepareOutputDir(dir, tc.overwrite, tc.resume)
+			err := prepareOutputDir(dir, tc.overwrite, tc.resume)
 			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
 				t.Fatalf("err = %v, want %q", err, tc.wantErr)
 			}

@@ -1,16 +1,6 @@
 package trainer
 
-import (
-	"math"
-
-	"github.com/distilgo/distilgo/kernels"
-)
-
-// GradNorm returns the global L2 norm of the gradient buffer g, accumulated
-// in float64.
-func GradNorm(g []float32) float64 {
-	return math.Sqrt(kernels.SumSquares(g))
-}
+import "math"
 
 // ClipGradNorm scales the gradients g so that their global L2 norm is at most
 // maxNorm, as torch.nn.utils.clip_grad_norm_ does: with total = ‖g‖₂,
@@ -20,12 +10,19 @@ func GradNorm(g []float32) float64 {
 // g unchanged (torch would spread the NaN into every gradient; the trainer
 // stops on it instead).
 func ClipGradNorm(g []float32, maxNorm float64) float64 {
-	total := GradNorm(g)
+	return clipGradNorm(CPU, g, maxNorm)
+}
+
+// clipGradNorm is ClipGradNorm of gradients on dev.
+func clipGradNorm(dev Device, g []float32, maxNorm float64) float64 {
+	total := math.Sqrt(dev.SumSquares(g))
 	if maxNorm <= 0 || math.IsNaN(total) || math.IsInf(total, 0) {
 		return total
 	}
 	if coef := maxNorm / (total + 1e-6); coef < 1 {
-		kernels.Scale(float32(coef), g)
+		dev.ScaleBuffer(float32(coef), g)
 	}
 	return total
 }
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

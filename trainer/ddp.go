@@ -70,7 +70,7 @@ func DataParallelStep(c distributed.Comm, m *distilbert.ForMaskedLM, tp *tensor.
 	// micro-batch's backward pass (see gradReducer).
 	red := newGradReducer(c, m.Params, BucketBytes)
 	red.start()
-	sum, err := backwardSum(m, tp, batches, seed, r.Labels, func() { tp.SetGradReadyHook(red.ready) })
+	sum, err := backwardSum(CPU, m, tp, batches, seed, r.Labels, func() { tp.SetGradReadyHook(red.ready) })
 	tp.SetGradReadyHook(nil)
 	if rerr := red.finish(); rerr != nil {
 		return StepResult{}, fmt.Errorf("all-reduce of the gradients: %w", rerr)
@@ -142,7 +142,7 @@ func evaluateShared(c distributed.Comm, m *distilbert.ForMaskedLM, batches []dat
 	if err := c.AllReduceSumFloat64(s); err != nil {
 		return EvalResult{}, fmt.Errorf("evaluate: all-reduce: %w", err)
 	}
-	acc := EvalAccumulator{weighted: s[0], weights: s[1], sum: s[2], tokens: int(s[3]), examples: int(s[1]), batches: int(s[4])}
+	acc := evalAccumulator{weighted: s[0], weights: s[1], sum: s[2], tokens: int(s[3]), examples: int(s[1]), batches: int(s[4])}
 	return acc.Result(), nil
 }
 

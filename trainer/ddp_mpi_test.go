@@ -202,7 +202,7 @@ func TestMPIRankKilledThenResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sum.ResumedFrom != CheckpointDir(dir, 6) {
+		if sum.ResumedFrom != checkpointDir(dir, 6) {
 			t.Errorf("resumed from %s, want checkpoint-6", sum.ResumedFrom)
 		}
 		checkAgainst(t, []rankResult{{Losses: losses, Params: tr.Model.Params.Data}}, wantLosses, wantParams)
@@ -226,7 +226,7 @@ func TestMPIRankKilledThenResume(t *testing.T) {
 		}
 		rs := readRanks(t, dir, 2)
 		for r, res := range rs {
-			if res.ResumedFrom != CheckpointDir(dir, 7) || len(res.Losses) != mpiSteps-7 {
+			if res.ResumedFrom != checkpointDir(dir, 7) || len(res.Losses) != mpiSteps-7 {
 				t.Errorf("rank %d resumed from %q and ran %d steps, want checkpoint-7 and %d", r, res.ResumedFrom, len(res.Losses), mpiSteps-7)
 			}
 		}

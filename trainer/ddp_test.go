@@ -229,7 +229,7 @@ func TestDataParallelResumeOnOtherRankCount(t *testing.T) {
 				if run.err != nil {
 					t.Fatalf("resumed, rank %d: %v", r, run.err)
 				}
-				if got, want := run.sum.ResumedFrom, CheckpointDir(s.dir, tc.stopAt); got != want {
+				if got, want := run.sum.ResumedFrom, checkpointDir(s.dir, tc.stopAt); got != want {
 					t.Errorf("rank %d resumed from %s, want %s", r, got, want)
 				}
 				if len(run.losses) != 10-tc.stopAt {

@@ -18,7 +18,9 @@
 //     position, written atomically as a directory with a manifest of sizes
 //     and SHA-256 sums, so an interrupted write never loads.
 //   - Trainer: the loop (shuffling, masking, gradient accumulation,
-//     clipping, schedule, evaluation, checkpoints, logs, progress, plot).
+//     clipping, schedule, evaluation, checkpoints, logs) on a Device, shown
+//     through an Observer (cmd/finetune's draws the status line and the
+//     loss plot; this package has no terminal or plotting code).
 //
 // # Determinism
 //

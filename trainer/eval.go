@@ -26,9 +26,9 @@ type EvalResult struct {
 	Tokens, Examples, Batches int
 }
 
-// EvalAccumulator aggregates per-batch losses into an EvalResult, so that an
+// evalAccumulator aggregates per-batch losses into an EvalResult, so that an
 // evaluation never holds more than one batch's logits.
-type EvalAccumulator struct {
+type evalAccumulator struct {
 	weighted, weights float64 // Σ B_i·mean_i, Σ B_i
 	sum               float64 // Σ over tokens
 	tokens, examples  int
@@ -37,7 +37,7 @@ type EvalAccumulator struct {
 
 // Add records one batch of examples with the summed loss lossSum over its
 // tokens masked tokens.
-func (a *EvalAccumulator) Add(lossSum float64, tokens, examples int) {
+func (a *evalAccumulator) Add(lossSum float64, tokens, examples int) {
 	mean := 0.0
 	if tokens > 0 {
 		mean = lossSum / float64(tokens)
@@ -52,7 +52,7 @@ func (a *EvalAccumulator) Add(lossSum float64, tokens, examples int) {
 
 // Result returns the aggregate. With nothing added, or no token masked, the
 // losses are 0.
-func (a *EvalAccumulator) Result() EvalResult {
+func (a *evalAccumulator) Result() EvalResult {
 	r := EvalResult{Tokens: a.tokens, Examples: a.examples, Batches: a.batches}
 	if a.weights > 0 {
 		r.Loss = a.weighted / a.weights
@@ -60,13 +60,13 @@ func (a *EvalAccumulator) Result() EvalResult {
 	if a.tokens > 0 {
 		r.TokenLoss = a.sum / float64(a.tokens)
 	}
-	r.Perplexity = Perplexity(r.Loss)
+	r.Perplexity = perplexity(r.Loss)
 	return r
 }
 
-// Perplexity returns exp(loss): +Inf when the exponential overflows float64
+// perplexity returns exp(loss): +Inf when the exponential overflows float64
 // (loss above about 709.78), never a panic; NaN stays NaN.
-func Perplexity(loss float64) float64 { return math.Exp(loss) }
+func perplexity(loss float64) float64 { return math.Exp(loss) }
 
 // evalRows is the most sequences one evaluation forward pass takes.
 const evalRows = 16
@@ -83,10 +83,15 @@ func Evaluate(m *distilbert.ForMaskedLM, batches []dataset.Batch) (EvalResult, e
 // mask 1) evaluated so far. It stops between batches when ctx is
 // cancelled, returning ctx's error.
 func EvaluateProgress(ctx context.Context, m *distilbert.ForMaskedLM, batches []dataset.Batch, onBatch func(done, tokens int)) (EvalResult, error) {
+	return evaluateOn(ctx, tensor.NewNoGradTape(), m, batches, onBatch)
+}
+
+// evaluateOn is EvaluateProgress on the no-grad tape tp (which sets the
+// device).
+func evaluateOn(ctx context.Context, tp *tensor.Tape, m *distilbert.ForMaskedLM, batches []dataset.Batch, onBatch func(done, tokens int)) (EvalResult, error) {
 	m.Train(false)
 	tokens := 0
-	tp := tensor.NewNoGradTape()
-	var acc EvalAccumulator
+	var acc evalAccumulator
 	for i := range batches {
 		if err := ctx.Err(); err != nil {
 			tp.Reset()

@@ -40,7 +40,7 @@ func TestEvalAccumulator(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var a EvalAccumulator
+			var a evalAccumulator
 			for _, b := range tc.batches {
 				a.Add(b.sum, b.tokens, b.examples)
 			}
@@ -52,14 +52,14 @@ func TestEvalAccumulator(t *testing.T) {
 }
 
 func TestPerplexity(t *testing.T) {
-	if p := Perplexity(800); !math.IsInf(p, 1) {
-		t.Errorf("Perplexity(800) = %v, want +Inf", p)
+	if p := perplexity(800); !math.IsInf(p, 1) {
+		t.Errorf("perplexity(800) = %v, want +Inf", p)
 	}
-	if p := Perplexity(math.Log(30522)); math.Abs(p-30522) > 1e-8 {
-		t.Errorf("Perplexity(ln 30522) = %v", p)
+	if p := perplexity(math.Log(30522)); math.Abs(p-30522) > 1e-8 {
+		t.Errorf("perplexity(ln 30522) = %v", p)
 	}
-	if p := Perplexity(math.NaN()); !math.IsNaN(p) {
-		t.Errorf("Perplexity(NaN) = %v", p)
+	if p := perplexity(math.NaN()); !math.IsNaN(p) {
+		t.Errorf("perplexity(NaN) = %v", p)
 	}
 	// An overflowing perplexity must still log and read back.
 	r := Record{Kind: KindEval, Step: 3, EvalLoss: fptr(800), Perplexity: fptr(math.Inf(1)), EvalTokenLoss: fptr(math.NaN())}

@@ -64,19 +64,19 @@ func FuzzCheckpointManifest(f *testing.F) {
 		h := sha256.Sum256(data)
 		sums[name] = fileSum{Size: int64(len(data)), SHA256: hex.EncodeToString(h[:])}
 	}
-	good, _ := json.Marshal(manifest{Format: ManifestFormat, GlobalStep: 5, Files: sums})
+	good, _ := json.Marshal(manifest{Format: manifestFormat, GlobalStep: 5, Files: sums})
 	f.Add(good)
 	f.Add(bytes.Replace(good, []byte(`"global_step":5`), []byte(`"global_step":6`), 1))
-	f.Add(bytes.Replace(good, []byte(ManifestFormat), []byte("distilgo-checkpoint/0"), 1))
+	f.Add(bytes.Replace(good, []byte(manifestFormat), []byte("distilgo-checkpoint/0"), 1))
 	f.Add([]byte(`{"format":"distilgo-checkpoint/1","global_step":5,"files":{}}`))
 	f.Add([]byte(`{"format":"distilgo-checkpoint/1","global_step":5,"files":null}`))
 	f.Add([]byte(`{"FORMAT":"distilgo-checkpoint/1","Global_Step":5.0}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if err := os.WriteFile(filepath.Join(dir, ManifestName), data, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, manifestName), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		step, err := ValidateCheckpoint(dir)
+		step, err := validateCheckpoint(dir)
 		if err != nil {
 			return
 		}
@@ -93,7 +93,7 @@ func FuzzCheckpointManifest(f *testing.F) {
 			}
 		}
 		if err := quickCheck(dir, 5); err != nil {
-			t.Fatalf("quickCheck refuses what ValidateCheckpoint accepts: %v", err)
+			t.Fatalf("quickCheck refuses what validateCheckpoint accepts: %v", err)
 		}
 	})
 }

@@ -98,7 +98,7 @@ func TestGoldenAgainstPyTorch(t *testing.T) {
 		copy(m.Params.Params[i].Data, data)
 	}
 	opt := NewAdamW(m.Params, AdamWConfig{Beta1: tc.Betas[0], Beta2: tc.Betas[1], Eps: tc.Eps, WeightDecay: tc.WeightDecay})
-	got := opt.DecayedNames()
+	got := opt.decayedNames()
 	slices.Sort(got)
 	if d := cmp.Diff(decayed, got); d != "" {
 		t.Errorf("weight-decay group differs from the reference's (-torch +ours):\n%s", d)

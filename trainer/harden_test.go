@@ -40,7 +40,7 @@ func TestNothingToResumeAdvice(t *testing.T) {
 					l.Release()
 					err = lerr
 				} else {
-					err = PrepareOutputDir(dir, false, tc.resume)
+					err = prepareOutputDir(dir, false, tc.resume)
 				}
 				want := strings.ReplaceAll(tc.want, "OUT", dir)
 				if err == nil || err.Error() != want {

@@ -2,7 +2,9 @@ package trainer
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/distilgo/distilgo/dataset"
@@ -87,3 +89,27 @@ func newTinyTrainer(t testing.TB, dir string, dropout float64) *Trainer {
 		Args:        tinyArgs(dir),
 	}
 }
+
+// recorder is an Observer that keeps what it is shown.
+type recorder struct {
+	lines []string // messages and evaluation progress
+	steps []Status
+	saved []savedCall
+}
+
+type savedCall struct {
+	dir     string
+	history []Record
+}
+
+func (r *recorder) Printf(format string, args ...any) {
+	r.lines = append(r.lines, fmt.Sprintf(format, args...))
+}
+func (r *recorder) Stepped(s Status) { r.steps = append(r.steps, s) }
+func (r *recorder) Evaluating(n int) func(done, tokens int) {
+	return func(done, _ int) { r.lines = append(r.lines, fmt.Sprintf("eval batch %d/%d", done, n)) }
+}
+func (r *recorder) Saved(dir string, h []Record) {
+	r.saved = append(r.saved, savedCall{dir, slices.Clone(h)})
+}
+func (r *recorder) Done() {}

@@ -9,7 +9,7 @@ import (
 )
 
 // LockOutputDir gives a run exclusive use of its output directory for its
-// whole life, then checks the directory as PrepareOutputDir does (so that
+// whole life, then checks the directory as prepareOutputDir does (so that
 // --overwrite deletes nothing while another run uses it). The directory is
 // created when missing (not for resume: there is nothing to resume then).
 // A second run into a locked directory fails at once with an error naming
@@ -27,7 +27,7 @@ func LockOutputDir(dir string, overwrite, resume bool) (*dirlock.Lock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("output directory: %w", err)
 	}
-	if err := PrepareOutputDir(dir, overwrite, resume); err != nil {
+	if err := prepareOutputDir(dir, overwrite, resume); err != nil {
 		l.Release()
 		return nil, err
 	}

@@ -22,7 +22,7 @@ func TestOnSaveCalledForEachCheckpoint(t *testing.T) {
 	}
 	var got []call
 	tr.OnSave = func(ckpt string, step int, history []Record) {
-		if _, err := os.Stat(filepath.Join(ckpt, ManifestName)); err != nil {
+		if _, err := os.Stat(filepath.Join(ckpt, manifestName)); err != nil {
 			t.Errorf("checkpoint %s incomplete when OnSave runs: %v", ckpt, err)
 		}
 		got = append(got, call{ckpt, step, history[len(history)-1].Step})
@@ -33,10 +33,10 @@ func TestOnSaveCalledForEachCheckpoint(t *testing.T) {
 	}
 	var want []call
 	for s := 2; s <= sum.Steps; s += 2 {
-		want = append(want, call{CheckpointDir(dir, s), s, s})
+		want = append(want, call{checkpointDir(dir, s), s, s})
 	}
 	if sum.Steps%2 != 0 {
-		want = append(want, call{CheckpointDir(dir, sum.Steps), sum.Steps, sum.Steps})
+		want = append(want, call{checkpointDir(dir, sum.Steps), sum.Steps, sum.Steps})
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("OnSave calls (-want +got):\n%s", diff)

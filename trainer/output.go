@@ -13,17 +13,17 @@ import (
 // (besides checkpoint-N directories): the trainer's and the Hugging Face
 // model and tokenizer files the command adds.
 var runFiles = []string{
-	LogFileName, PlotFileName, "config.json", "model.safetensors", "vocab.txt",
+	LogFileName, "loss.png", "config.json", "model.safetensors", "vocab.txt",
 	"tokenizer_config.json", "special_tokens_map.json", "tokenizer.json",
 	"finetune_args.json", "training_args.json",
 }
 
-// PrepareOutputDir checks the output directory before a run. A directory
+// prepareOutputDir checks the output directory before a run. A directory
 // that does not exist or holds no run's files is fine. One that holds a
 // run's files (checkpoints, log.jsonl, a model) is refused unless resume
 // (continue that run) or overwrite (its run files are deleted; other files
 // are left alone).
-func PrepareOutputDir(dir string, overwrite, resume bool) error {
+func prepareOutputDir(dir string, overwrite, resume bool) error {
 	if overwrite && resume {
 		return errors.New("output directory: --overwrite and --resume exclude each other")
 	}

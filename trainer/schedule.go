@@ -103,10 +103,10 @@ func NewSchedule(name string, warmup, total int) (Schedule, error) {
 	return nil, fmt.Errorf("learning-rate scheduler %q: want one of %s", name, strings.Join(Schedulers, ", "))
 }
 
-// WarmupSteps returns the warmup of a run of total steps as transformers'
+// warmupSteps returns the warmup of a run of total steps as transformers'
 // TrainingArguments.get_warmup_steps computes it: steps if positive, else
 // ceil(total * ratio).
-func WarmupSteps(steps int, ratio float64, total int) int {
+func warmupSteps(steps int, ratio float64, total int) int {
 	if steps > 0 {
 		return steps
 	}

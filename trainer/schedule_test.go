@@ -69,8 +69,8 @@ func TestWarmupSteps(t *testing.T) {
 		{0, 1, 5, 5},
 	}
 	for _, tc := range tests {
-		if got := WarmupSteps(tc.steps, tc.ratio, tc.total); got != tc.want {
-			t.Errorf("WarmupSteps(%d, %v, %d) = %d, want %d", tc.steps, tc.ratio, tc.total, got, tc.want)
+		if got := warmupSteps(tc.steps, tc.ratio, tc.total); got != tc.want {
+			t.Errorf("warmupSteps(%d, %v, %d) = %d, want %d", tc.steps, tc.ratio, tc.total, got, tc.want)
 		}
 	}
 }

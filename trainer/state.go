@@ -11,8 +11,8 @@ import (
 	"github.com/distilgo/distilgo/distilbert"
 )
 
-// StateFormat identifies the layout of trainer_state.json.
-const StateFormat = "distilgo-trainer-state/1"
+// stateFormat identifies the layout of trainer_state.json.
+const stateFormat = "distilgo-trainer-state/1"
 
 // State is the trainer's position in a run, saved in every checkpoint as
 // trainer_state.json. With the model, the optimizer moments and the seed it
@@ -30,9 +30,9 @@ type State struct {
 	// StepsPerEpoch and TotalSteps fix the schedule.
 	StepsPerEpoch int `json:"steps_per_epoch"`
 	TotalSteps    int `json:"total_steps"`
-	// Args are the settings that determine the trajectory; a resume with
-	// other values is refused.
-	Args RunArgs `json:"args"`
+	// Args are the settings that determine the trajectory
+	// (Trajectory.recorded); a resume with other values is refused.
+	Args Trajectory `json:"args"`
 	// Data identifies the training and evaluation data.
 	Data DataID `json:"data"`
 	// Running sums for the epoch's mean training loss and the current
@@ -47,45 +47,6 @@ type State struct {
 	ElapsedSec float64 `json:"elapsed_s"`
 	// LogHistory holds every log record up to this point.
 	LogHistory []Record `json:"log_history"`
-}
-
-// RunArgs are the settings that determine a run's trajectory (not where it
-// writes, how often it logs or how many threads it uses).
-type RunArgs struct {
-	Seed           uint64  `json:"seed"`
-	Epochs         int     `json:"epochs"`
-	MaxSteps       int     `json:"max_steps"`
-	LR             float64 `json:"learning_rate"`
-	WeightDecay    float64 `json:"weight_decay"`
-	Beta1          float64 `json:"adam_beta1"`
-	Beta2          float64 `json:"adam_beta2"`
-	Eps            float64 `json:"adam_epsilon"`
-	BatchSize      int     `json:"batch_size"`
-	GradAccum      int     `json:"grad_accum"`
-	WarmupSteps    int     `json:"warmup_steps"`
-	MaxGradNorm    float64 `json:"max_grad_norm"`
-	MLMProbability float64 `json:"mlm_probability"`
-	WholeWord      bool    `json:"whole_word_masking"`
-	// WarmupRatio and LRScheduler are omitted at their defaults (0,
-	// linear), so checkpoints written before they existed still match.
-	WarmupRatio float64 `json:"warmup_ratio,omitempty"`
-	LRScheduler string  `json:"lr_scheduler_type,omitempty"`
-}
-
-// diff returns a message naming the fields where a and b differ, or "".
-func (a RunArgs) diff(b RunArgs) string {
-	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
-	t := va.Type()
-	msg := ""
-	for i := 0; i < t.NumField(); i++ {
-		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
-			if msg != "" {
-				msg += ", "
-			}
-			msg += fmt.Sprintf("%s: checkpoint %v, now %v", t.Field(i).Tag.Get("json"), va.Field(i).Interface(), vb.Field(i).Interface())
-		}
-	}
-	return msg
 }
 
 // DataID identifies a run's data by size and content hash.

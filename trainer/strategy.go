@@ -57,7 +57,7 @@ func (a Args) saveAt(step int, epochEnd bool) bool {
 
 // schedule returns the learning-rate schedule of a run of total steps.
 func (a Args) schedule(total int) (Schedule, error) {
-	return NewSchedule(a.LRScheduler, WarmupSteps(a.WarmupSteps, a.WarmupRatio, total), total)
+	return NewSchedule(a.LRScheduler, warmupSteps(a.WarmupSteps, a.WarmupRatio, total), total)
 }
 
 // resumeCheckpoint returns the checkpoint a resumed run starts from:
@@ -70,7 +70,7 @@ func (a Args) resumeCheckpoint(out string) (dir string, skipped []error, err err
 	if _, err := os.Stat(a.ResumeFrom); err != nil {
 		return "", nil, fmt.Errorf("checkpoint %s: %w", a.ResumeFrom, err)
 	}
-	if _, err := ValidateCheckpoint(filepath.Clean(a.ResumeFrom)); err != nil {
+	if _, err := validateCheckpoint(filepath.Clean(a.ResumeFrom)); err != nil {
 		return "", nil, err
 	}
 	return filepath.Clean(a.ResumeFrom), nil, nil
@@ -91,7 +91,7 @@ func (t *Trainer) writeCheckpointFiles(dir string) error {
 	return nil
 }
 
-// canonicalScheduler records the linear schedule as "" in RunArgs.
+// canonicalScheduler records the linear schedule as "" in a checkpoint.
 func canonicalScheduler(name string) string {
 	if name == SchedulerLinear {
 		return ""

@@ -1,7 +1,6 @@
 package trainer
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -86,9 +85,8 @@ func TestRunOptions(t *testing.T) {
 		fmt.Fprintf(&vocab, "[unused%d]\n", i)
 	}
 	tr.CheckpointFiles = map[string][]byte{"vocab.txt": []byte(vocab.String())}
-	var out bytes.Buffer
-	tr.Progress = NewProgress(&out)
-	tr.Progress.SetInterval(0)
+	obs := &recorder{}
+	tr.Observer = obs
 	sum, err := tr.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -96,8 +94,9 @@ func TestRunOptions(t *testing.T) {
 	if r := sum.History[0]; r.Kind == KindEval && r.Step == 0 {
 		t.Errorf("first record %+v: an evaluation before training", r)
 	}
-	if !strings.Contains(out.String(), "eval batch 1/3 (33%)") || !strings.Contains(out.String(), "eval batch 3/3 (100%)") {
-		t.Errorf("no evaluation progress line in:\n%s", out.String())
+	out := strings.Join(obs.lines, "\n")
+	if !strings.Contains(out, "eval batch 1/3") || !strings.Contains(out, "eval batch 3/3") {
+		t.Errorf("no evaluation progress in:\n%s", out)
 	}
 	ckpts, _ := filepath.Glob(filepath.Join(dir, "checkpoint-*"))
 	if len(ckpts) == 0 {
@@ -107,7 +106,7 @@ func TestRunOptions(t *testing.T) {
 		if data, err := os.ReadFile(filepath.Join(c, "vocab.txt")); err != nil || string(data) != vocab.String() {
 			t.Errorf("%s: vocab.txt %q, %v", c, data, err)
 		}
-		if _, err := ValidateCheckpoint(c); err != nil {
+		if _, err := validateCheckpoint(c); err != nil {
 			t.Errorf("%s with an extra file: %v", c, err)
 		}
 	}
@@ -115,7 +114,7 @@ func TestRunOptions(t *testing.T) {
 	// Resume from the step-3 checkpoint (not the newest, step 20) into a
 	// new directory: the run continues from step 3.
 	slices.Sort(ckpts)
-	from := CheckpointDir(dir, 3)
+	from := checkpointDir(dir, 3)
 	if !slices.Contains(ckpts, from) {
 		t.Fatalf("checkpoints %v lack %s", ckpts, from)
 	}
@@ -142,7 +141,6 @@ func TestInterruptInitialEvaluation(t *testing.T) {
 	tr := newTinyTrainer(t, dir, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	batches := 0
-	tr.Progress = NewProgress(nil)
 	tr.OnStep = func(int, float64) { t.Error("a step ran after the interrupt") }
 	// Cancel once the first evaluation batch is done.
 	r, err := EvaluateProgress(ctx, tr.Model, tr.EvalBatches, func(done, _ int) {

@@ -44,7 +44,7 @@ func TestGradAccumulationEqualsOneBatch(t *testing.T) {
 	noSeed := func(int) uint64 { return 0 }
 
 	ref := tinyModel(t, 0)
-	refLoss, refLabels, _, err := AccumulateGradients(ref, tp, []dataset.Batch{big}, noSeed)
+	refLoss, refLabels, _, err := accumulateGradients(CPU, ref, tp, []dataset.Batch{big}, noSeed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestGradAccumulationEqualsOneBatch(t *testing.T) {
 	}
 	for name, micro := range splits {
 		m := tinyModel(t, 0)
-		loss, labels, _, err := AccumulateGradients(m, tp, micro, noSeed)
+		loss, labels, _, err := accumulateGradients(CPU, m, tp, micro, noSeed)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func TestNoLabelsGivesZeroGradient(t *testing.T) {
 	for i := range m.Params.Grad {
 		m.Params.Grad[i] = 1 // must be cleared
 	}
-	loss, labels, tokens, err := AccumulateGradients(m, tensor.NewTape(), []dataset.Batch{b}, func(int) uint64 { return 0 })
+	loss, labels, tokens, err := accumulateGradients(CPU, m, tensor.NewTape(), []dataset.Batch{b}, func(int) uint64 { return 0 })
 	if err != nil || loss != 0 || labels != 0 || tokens != 16 {
 		t.Fatalf("loss %v labels %d tokens %d err %v", loss, labels, tokens, err)
 	}
@@ -171,7 +171,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 				t.Fatalf("interrupted run: err = %v", err)
 			}
 			if tc.dropLast {
-				os.RemoveAll(CheckpointDir(dir, tc.stop))
+				os.RemoveAll(checkpointDir(dir, tc.stop))
 			}
 			second := setup(dir) // a fresh model from the same initialisation
 			second.Args.Resume = true
@@ -179,7 +179,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sum.ResumedFrom != CheckpointDir(dir, tc.resumeAt) {
+			if sum.ResumedFrom != checkpointDir(dir, tc.resumeAt) {
 				t.Errorf("resumed from %s, want checkpoint-%d", sum.ResumedFrom, tc.resumeAt)
 			}
 			for s := tc.resumeAt + 1; s <= 10; s++ {
@@ -221,6 +221,8 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 	}{
 		{"learning rate", func(tr *Trainer) { tr.Args.LR = 2e-3 }, "learning_rate"},
 		{"seed", func(tr *Trainer) { tr.Args.Seed = 1 }, "seed"},
+		{"precision", func(tr *Trainer) { tr.Args.Precision = "bf16" }, "precision: checkpoint fp32, now bf16"},
+		{"schedule", func(tr *Trainer) { tr.Args.LRScheduler = SchedulerCosine }, "lr_scheduler_type: checkpoint , now cosine"},
 		{"data", func(tr *Trainer) { tr.Train = tinyChunks(40, 8, 99) }, "data differ"},
 		{"model", func(tr *Trainer) {
 			cfg := tinyConfig(0)
@@ -261,10 +263,10 @@ func TestNaNLossStops(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "step 4:") || !strings.Contains(err.Error(), "checkpoint-2") {
 		t.Fatalf("err = %v, want one naming step 4 and checkpoint-2", err)
 	}
-	if dir, _, _ := LatestCheckpoint(dir); dir != CheckpointDir(tr.Args.OutputDir, 2) {
+	if dir, _, _ := LatestCheckpoint(dir); dir != checkpointDir(tr.Args.OutputDir, 2) {
 		t.Errorf("latest checkpoint %q, want checkpoint-2", dir)
 	}
-	c, err := LoadCheckpoint(CheckpointDir(dir, 2))
+	c, err := LoadCheckpoint(checkpointDir(dir, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,6 +284,8 @@ func TestRunOutputs(t *testing.T) {
 	dir := t.TempDir()
 	tr := newTinyTrainer(t, dir, 0.1)
 	tr.Args.KeepCheckpoints = 1
+	obs := &recorder{}
+	tr.Observer = obs
 	sum, err := tr.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -293,8 +297,8 @@ func TestRunOutputs(t *testing.T) {
 	if !slices.Equal(m.Params.Data, tr.Model.Params.Data) {
 		t.Error("saved model differs from the trained one")
 	}
-	if _, err := os.Stat(filepath.Join(dir, PlotFileName)); err != nil {
-		t.Error(err)
+	if n := len(obs.saved); n == 0 || obs.saved[n-1].dir != dir || len(obs.saved[n-1].history) != len(sum.History) {
+		t.Errorf("observer's Saved calls %+v: the last one is not the final model's with the whole history", obs.saved)
 	}
 	log, err := ReadLog(filepath.Join(dir, LogFileName))
 	if err != nil {

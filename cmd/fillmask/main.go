@@ -25,10 +25,16 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/distilgo/distilgo/cuda"
+	"github.com/distilgo/distilgo/internal/devflag"
 	"github.com/distilgo/distilgo/kernels"
 	"github.com/distilgo/distilgo/pipeline"
 	"github.com/distilgo/distilgo/trainer"
 )
+
+// cudaOptions open --device cuda (the tests point them at the CPU emulator
+// of the CUDA kernels).
+var cudaOptions cuda.Options
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -49,6 +55,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	asJSON := fs.Bool("json", false, "print the pipeline's JSON output instead of '>>> sequence (score)' lines")
 	precision := fs.String("precision", "fp32", "arithmetic of the forward pass: fp32 or bf16")
 	threads := fs.Int("threads", 0, "compute threads (0: all cores)")
+	device := fs.String("device", "cpu", devflag.Usage)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: fillmask [flags] TEXT...   (or texts on stdin, one per line)\n\n")
 		fs.PrintDefaults()
@@ -89,7 +96,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err := trainer.CheckFinished("--model", *model); err != nil {
 		return err
 	}
-	fm, err := pipeline.Load(ctx, *model, pipeline.Config{Vocab: *vocab, Precision: prec})
+	cfg := pipeline.Config{Vocab: *vocab, Precision: prec}
+	dev, err := devflag.Open("--device", *device, cudaOptions)
+	if err != nil {
+		return err
+	}
+	if dev != nil {
+		defer dev.Close()
+		cfg.Device = dev
+	}
+	fm, err := pipeline.Load(ctx, *model, cfg)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distilgo/distilgo/cuda"
 	"github.com/distilgo/distilgo/distilbert"
 	"github.com/distilgo/distilgo/hub"
 	"github.com/distilgo/distilgo/internal/fakehub"
@@ -191,6 +193,13 @@ func TestFillMaskErrors(t *testing.T) {
 		{[]string{"--model", tinyHF, "--top-k", "0", "a [MASK]"}, "--top-k"},
 		{[]string{"--model", tinyHF, "--precision", "fp8", "a [MASK]"}, "--precision"},
 		{[]string{"--model", tinyHF}, "no text"},
+		{[]string{"--model", tinyHF, "--device", "tpu", "a [MASK]"}, `--device "tpu": want cpu or cuda`},
+	}
+	if _, err := cuda.Open(cuda.Options{}); errors.Is(err, cuda.ErrNotBuilt) {
+		cases = append(cases, struct {
+			args []string
+			want string
+		}{[]string{"--model", tinyHF, "--device", "cuda", "a [MASK]"}, "--device cuda: this binary was built without CUDA support: rebuild it with CGO_ENABLED=1 go build -tags cuda"})
 	}
 	for _, c := range cases {
 		_, _, err := runArgs(c.args, "")

@@ -26,18 +26,15 @@ type cardInfo struct {
 	datasetIsHub      bool
 	// args are the run's hyperparameters; nil when unknown (a directory
 	// pushed without checkpoints).
-	args      *trainer.RunArgs
+	args      *trainer.Trajectory
 	chunkSize int
 }
 
 // newCardInfo describes a training run of f.
 func newCardInfo(f *trainFlags, repoID string) cardInfo {
 	a := f.args
-	ra := trainer.RunArgs{
-		Seed: a.Seed, Epochs: a.Epochs, MaxSteps: a.MaxSteps, LR: a.LR, WeightDecay: a.WeightDecay,
-		Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, BatchSize: a.BatchSize, GradAccum: a.GradAccum,
-		WarmupSteps: a.WarmupSteps, MaxGradNorm: a.MaxGradNorm, MLMProbability: f.mlmProbability, WholeWord: f.wholeWord,
-	}
+	ra := a.Trajectory
+	ra.MLMProbability, ra.WholeWord = f.mlmProbability, f.wholeWord
 	ci := cardInfo{modelName: cardModelName(repoID, a.OutputDir), repoID: repoID, args: &ra, chunkSize: f.chunkSize}
 	if src, err := parseModel(f.model); err == nil && src.kind == "hub" {
 		ci.baseModel = src.path
@@ -93,7 +90,7 @@ func (ci cardInfo) card(history []trainer.Record) modelcard.Card {
 
 // hyperparameters lists the run's settings with Trainer's names where it
 // has one.
-func hyperparameters(a trainer.RunArgs, chunkSize int) []modelcard.Param {
+func hyperparameters(a trainer.Trajectory, chunkSize int) []modelcard.Param {
 	p := []modelcard.Param{
 		{Name: "learning_rate", Value: pyRepr(a.LR)},
 		{Name: "train_batch_size", Value: strconv.Itoa(a.BatchSize)},

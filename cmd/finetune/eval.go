@@ -11,6 +11,7 @@ import (
 
 	"github.com/distilgo/distilgo/dataset"
 	"github.com/distilgo/distilgo/distilbert"
+	"github.com/distilgo/distilgo/internal/progress"
 	"github.com/distilgo/distilgo/tensor"
 	"github.com/distilgo/distilgo/trainer"
 )
@@ -64,7 +65,7 @@ Flags:
 		return fmt.Errorf("--precision: %w", err)
 	}
 	setThreads(d.threads)
-	p := trainer.NewProgress(stderr)
+	p := progress.New(stderr)
 	logf := func(format string, args ...any) { p.Printf(format, args...) }
 	m, modelDir, err := loadModel(ctx, *model, d.seed, logf)
 	if err != nil {
@@ -159,7 +160,7 @@ func splitBatches(ctx context.Context, m *distilbert.ForMaskedLM, modelDir strin
 
 // printEval evaluates m on batches with a progress line on p and prints
 // the result as JSON.
-func printEval(ctx context.Context, m *distilbert.ForMaskedLM, batches []dataset.Batch, p *trainer.Progress, stdout io.Writer) error {
+func printEval(ctx context.Context, m *distilbert.ForMaskedLM, batches []dataset.Batch, p *progress.Progress, stdout io.Writer) error {
 	r, err := trainer.EvaluateProgress(ctx, m, batches, p.EvalReporter(len(batches)))
 	p.Done()
 	if err != nil {
@@ -172,7 +173,7 @@ func printEval(ctx context.Context, m *distilbert.ForMaskedLM, batches []dataset
 // evaluation split of the data flags, as finetune eval --data does.
 func evalOnly(ctx context.Context, f *trainFlags, stdout, stderr io.Writer) error {
 	setThreads(f.threads)
-	p := trainer.NewProgress(stderr)
+	p := progress.New(stderr)
 	logf := func(format string, args ...any) { p.Printf(format, args...) }
 	m, modelDir, err := loadModel(ctx, f.model, f.seed, logf)
 	if err != nil {

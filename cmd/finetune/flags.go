@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/distilgo/distilgo/internal/devflag"
 	"github.com/distilgo/distilgo/trainer"
 )
 
@@ -89,6 +90,8 @@ type trainFlags struct {
 	push pushFlags
 	ddp  bool
 	bf16 bool // precision.go
+	// device is --device: where the training runs (device.go).
+	device string
 }
 
 func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {
@@ -129,6 +132,7 @@ func newTrainFlags(stderr io.Writer) (*flag.FlagSet, *trainFlags) {
 	f.push.register(fs)
 	registerDDP(fs, &f.ddp)
 	fs.BoolVar(&f.bf16, "bf16", false, "mixed precision as PyTorch's autocast: matmuls in bf16 with float32 accumulation, everything else (weights, gradients, optimizer, softmax, layer norm, loss) in float32; emulated on CPUs without bf16 dot products")
+	fs.StringVar(&f.device, "device", "cpu", devflag.Usage+"; training only (finetune eval runs on the CPU)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `usage: finetune [flags]
        finetune ARGS.json

@@ -46,3 +46,17 @@ func TestBF16TrainAndEval(t *testing.T) {
 		t.Errorf("--precision fp16: err = %v, want one naming --precision", err)
 	}
 }
+
+// --bf16 is part of what a checkpoint records: resuming an fp32 run with
+// --bf16 (or the reverse) is refused, naming the precision both ways.
+func TestResumeRefusesOtherPrecision(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	args := tinyTrainArgs(t, out, "1e-3")
+	if _, _, err := runCmd(t, args...); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := runCmd(t, append(args, "--resume", "--bf16")...)
+	if err == nil || !strings.Contains(err.Error(), "precision: checkpoint fp32, now bf16") {
+		t.Errorf("resume of an fp32 run with --bf16: %v", err)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/distilgo/distilgo/internal/dirlock"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"sync"
 
 	"github.com/distilgo/distilgo/hub"
+	"github.com/distilgo/distilgo/internal/dirlock"
+	"github.com/distilgo/distilgo/internal/lossplot"
 	"github.com/distilgo/distilgo/trainer"
 )
 
@@ -206,7 +207,7 @@ func (r *pushRun) stage(ckpt string, step int, history []trainer.Record) (*pushJ
 			return fail(err)
 		}
 	}
-	for _, name := range []string{trainer.LogFileName, trainer.PlotFileName} {
+	for _, name := range []string{trainer.LogFileName, lossplot.FileName} {
 		// log.jsonl grows in place: copy it. A missing plot is fine.
 		if err := copyFile(filepath.Join(r.out, name), filepath.Join(root, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fail(err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/distilgo/distilgo/dataset"
+	"github.com/distilgo/distilgo/internal/progress"
 	"github.com/distilgo/distilgo/kernels"
 	"github.com/distilgo/distilgo/trainer"
 )
@@ -34,6 +35,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if f.trainSize < 1 {
 		return fmt.Errorf("--train-size %d must be positive", f.trainSize)
 	}
+	dev, err := openDevice(f.device, f.ddp)
+	if err != nil {
+		return err
+	}
+	if dev != nil {
+		defer dev.Close()
+	}
 	comm, err := startComm(f.ddp)
 	if err != nil {
 		return err
@@ -56,7 +64,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 		}
 		defer lock.Release()
 	}
-	p := trainer.NewProgress(stdout)
+	p := progress.New(stdout)
 	setRankThreads(f.threads, comm, p.Printf)
 	logf := func(format string, args ...any) { p.Printf(format, args...) }
 	logf("finetune: %s on %s, output in %s", f.model, f.data, a.OutputDir)
@@ -75,7 +83,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if err != nil {
 		return err
 	}
-	if err := setPrecision(m, "--bf16", precisionOf(f.bf16), logf); err != nil {
+	a.Precision = precisionOf(f.bf16) // recorded in checkpoints: a resume must match it
+	if err := setPrecision(m, "--bf16", a.Precision, logf); err != nil {
 		return err
 	}
 	tok, tokSrc, err := loadTokenizer(ctx, modelDir, f.vocab, logf)
@@ -121,7 +130,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if comm.Size() > 1 {
 		logf("Data-parallel over %d ranks: global batch %d x %d x %d (ranks x --batch-size x --grad-accum) chunks", comm.Size(), comm.Size(), a.BatchSize, a.GradAccum)
 	}
-	tr := &trainer.Trainer{Model: m, Train: train, Collator: col, EvalBatches: evalBatches, Args: *a, Progress: p, CheckpointFiles: files, Comm: comm}
+	tr := &trainer.Trainer{Model: m, Train: train, Collator: col, EvalBatches: evalBatches, Args: *a, Observer: display{p, a.OutputDir}, CheckpointFiles: files, Comm: comm}
+	if dev != nil {
+		logf("Training on %s", dev.Info().Name)
+		tr.Device = dev
+	}
 	info := newCardInfo(f, "")
 	var pr *pushRun
 	if target != nil {

@@ -1,4 +1,8 @@
-package trainer
+// Package progress shows a long job's progress: on a terminal a live status
+// line rewritten in place, elsewhere plain lines at a limited rate, with
+// message lines between them. cmd/finetune shows training and evaluation
+// with it.
+package progress
 
 import (
 	"fmt"
@@ -8,7 +12,7 @@ import (
 	"time"
 )
 
-// Progress prints the trainer's progress: on a terminal a live status line
+// Progress prints a job's progress: on a terminal a live status line
 // rewritten in place (at most a few times a second), elsewhere (a file, a
 // pipe, CI) a plain status line at most every Interval. Messages printed
 // with Printf appear as ordinary lines in both cases.
@@ -21,9 +25,9 @@ type Progress struct {
 	now      func() time.Time
 }
 
-// NewProgress returns a Progress writing to w, live when w is a terminal.
+// New returns a Progress writing to w, live when w is a terminal.
 // A nil w discards everything.
-func NewProgress(w io.Writer) *Progress {
+func New(w io.Writer) *Progress {
 	if w == nil {
 		w = io.Discard
 	}

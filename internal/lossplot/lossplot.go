@@ -1,4 +1,6 @@
-package trainer
+// Package lossplot draws a training run's loss and perplexity curves
+// (loss.png in the output directory) from its log records.
+package lossplot
 
 import (
 	"bytes"
@@ -9,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/distilgo/distilgo/internal/atomicfile"
+	"github.com/distilgo/distilgo/trainer"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -16,26 +20,26 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// PlotFileName is the loss plot in the output directory.
-const PlotFileName = "loss.png"
+// FileName is the loss plot in the output directory.
+const FileName = "loss.png"
 
-// PlotPNG draws the run's curves against the optimizer step, one panel
+// PNG draws the run's curves against the optimizer step, one panel
 // above the other, and returns the PNG: the training loss (train records,
 // a line) and the validation loss (eval records, one point per evaluation)
 // on the same axes, then the validation perplexity on a labelled log scale
 // with its first and last values written beside their points. Non-finite
 // values are left out; the data never touches the frame (the axes are
-// padded). A panel without data is not drawn; with no data at all PlotPNG
-// returns ErrNoPlotData.
-func PlotPNG(records []Record) ([]byte, error) {
+// padded). A panel without data is not drawn; with no data at all PNG
+// returns ErrNoData.
+func PNG(records []trainer.Record) ([]byte, error) {
 	var loss, evalLoss, ppl plotter.XYs
 	for _, r := range records {
 		switch r.Kind {
-		case KindTrain:
+		case trainer.KindTrain:
 			if r.Loss != nil && finite(float64(*r.Loss)) {
 				loss = append(loss, plotter.XY{X: float64(r.Step), Y: float64(*r.Loss)})
 			}
-		case KindEval:
+		case trainer.KindEval:
 			if r.EvalLoss != nil && finite(float64(*r.EvalLoss)) {
 				evalLoss = append(evalLoss, plotter.XY{X: float64(r.Step), Y: float64(*r.EvalLoss)})
 			}
@@ -45,7 +49,7 @@ func PlotPNG(records []Record) ([]byte, error) {
 		}
 	}
 	if len(loss)+len(evalLoss)+len(ppl) == 0 {
-		return nil, ErrNoPlotData
+		return nil, ErrNoData
 	}
 	xmin, xmax := math.Inf(1), math.Inf(-1)
 	for _, xys := range []plotter.XYs{loss, evalLoss, ppl} {
@@ -130,9 +134,9 @@ func PlotPNG(records []Record) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// ErrNoPlotData is returned by PlotPNG for records without a single
-// finite loss or perplexity; WritePlot then writes nothing.
-var ErrNoPlotData = errors.New("plot: no loss or perplexity to draw yet")
+// ErrNoData is returned by PNG for records without a single
+// finite loss or perplexity; Write then writes nothing.
+var ErrNoData = errors.New("plot: no loss or perplexity to draw yet")
 
 var (
 	trainColor = color.RGBA{R: 31, G: 119, B: 180, A: 255} // blue
@@ -233,17 +237,17 @@ func (logTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// WritePlot writes PlotPNG(records) to path atomically; with nothing to
+// Write writes PNG(records) to path atomically; with nothing to
 // draw yet it writes nothing (and leaves an older plot alone).
-func WritePlot(path string, records []Record) error {
-	png, err := PlotPNG(records)
-	if errors.Is(err, ErrNoPlotData) {
+func Write(path string, records []trainer.Record) error {
+	png, err := PNG(records)
+	if errors.Is(err, ErrNoData) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(path, png); err != nil {
+	if err := atomicfile.WriteBytes(path, 0o644, png); err != nil {
 		return fmt.Errorf("write plot: %w", err)
 	}
 	return nil

@@ -1,9 +1,7 @@
-package trainer
+package progress
 
 import (
-	"context"
 	"fmt"
-	"github.com/distilgo/distilgo/distributed"
 	"time"
 )
 
@@ -27,7 +25,7 @@ func (s EvalStatus) String() string {
 	return fmt.Sprintf("eval batch %d/%d (%.0f%%) | %.0f tok/s | ETA %s", s.Batch, s.Batches, pct, s.TokensPerSec, eta)
 }
 
-// EvalReporter returns a callback for EvaluateProgress that shows an
+// EvalReporter returns a callback for trainer.EvaluateProgress that shows an
 // EvalStatus on p after each batch of an evaluation of n batches. The
 // first batch's line is always shown (it is the first sign of life of a
 // long evaluation), the others subject to p's rate limit.
@@ -42,15 +40,4 @@ func (p *Progress) EvalReporter(n int) func(done, tokens int) {
 		}
 		p.Show(s, done == 1)
 	}
-}
-
-// evaluateShowing evaluates the trainer's batches with a progress line on
-// p, stopping early when ctx is cancelled.
-// Ranks of a data-parallel job each evaluate a share without a progress
-// line and never stop early, so that they stay in step for the reduction.
-func (t *Trainer) evaluateShowing(ctx context.Context, c distributed.Comm, p *Progress) (EvalResult, error) {
-	if c.Size() > 1 {
-		return evaluateShared(c, t.Model, t.EvalBatches)
-	}
-	return EvaluateProgress(ctx, t.Model, t.EvalBatches, p.EvalReporter(len(t.EvalBatches)))
 }

@@ -187,7 +187,9 @@ func BenchmarkSgemmBF16PackedB(b *testing.B) {
 // TestBF16PackPairsA: a transposed A block packed by packPairsA (pairs of
 // rows converted across the block, then cut into panels) holds the same
 // words as packed panel by panel with packPairs, for the Go twin and each
-// VDPBF16PS level the CPU has, with odd and even kc and a partial panel.
+// VDPBF16PS level the CPU has, with odd and even kc and a partial panel;
+// widths around cvtPanels12's 48-column groups (four 12-word panels) and
+// panels; no word past the block's panels written.
 func TestBF16PackPairsA(t *testing.T) {
 	configs := append([]*bf16Config{bf16GoConfig}, bf16Variants...)
 	r := rand.New(rand.NewPCG(49, 50))
@@ -196,17 +198,30 @@ func TestBF16PackPairsA(t *testing.T) {
 			if g != bf16GoConfig {
 				requireBF16(t)
 			}
-			for _, s := range [][2]int{{g.mc, g.kc}, {g.mc - 5, g.kc - 1}, {g.mr + 1, 3}, {1, 2}, {7, 5}} {
+			shapes := [][2]int{{g.mc, g.kc}, {g.mc - 5, g.kc - 1}, {g.mr + 1, 3}, {1, 2}, {7, 5},
+				{48, 4}, {47, 6}, {49, 2}, {96, 3}, {36, 2}, {37, 5}, {25, 2}, {24, 4}, {13, 2}, {12, 3}, {11, 2}, {g.mc - 47, 8}}
+			for _, s := range shapes {
 				mc, kc := s[0], s[1]
+				if mc < 1 || mc > g.mc || kc > g.kc { // not a block of g's
+					continue
+				}
 				const ic, pc = 3, 1
 				lda := ic + mc + 2
 				a := make([]float32, (pc+kc)*lda)
 				fillUniform(r, a, 2)
 				kp := (kc + 1) / 2
 				w := g.getWork()
-				clear(w.a)
+				const sentinel = 0xdeadbeef
+				for i := range w.a {
+					w.a[i] = sentinel
+				}
 				g.packPairsA(w, a, lda, ic, pc, mc, kc)
 				got := append([]uint32(nil), w.a[:roundUp(mc, g.mr)*kp]...)
+				for i := len(got); i < len(w.a); i++ {
+					if w.a[i] != sentinel {
+						t.Fatalf("mc=%d kc=%d: word %d past the block's %d written: %#x", mc, kc, i, len(got), w.a[i])
+					}
+				}
 				putBF16Work(w)
 				want := make([]uint32, len(got))
 				for ir := 0; ir < mc; ir += g.mr {

@@ -236,3 +236,41 @@ func TestBF16PackPairsA(t *testing.T) {
 		})
 	}
 }
+
+// TestSgemmBF16SharedB: a product split along M into parts of at most
+// sharedBMaxRows rows reads B from one shared packed copy; that changes no
+// bit (the same panels, the same accumulation order per row), so the
+// results on 2 and 3 threads equal those on 1, on random data, for the
+// weight-gradient shape (TN, K long) and the other forms, with edges.
+func TestSgemmBF16SharedB(t *testing.T) {
+	requireBF16(t) // below, the float32 emulation: no packed B
+	r := rand.New(rand.NewPCG(61, 62))
+	shapes := [][3]int{{200, 96, 1100}, {301, 77, 850}, {2*sharedBMaxRows + 5, 40, 70}}
+	for _, s := range shapes {
+		for _, tr := range bf16Forms {
+			m, n, k := s[0], s[1], s[2]
+			lda, ldb := k, n
+			if tr[0] {
+				lda = m
+			}
+			if tr[1] {
+				ldb = k
+			}
+			a, b := make([]float32, m*k), make([]float32, k*n)
+			fillUniform(r, a, 2)
+			fillUniform(r, b, 2)
+			c0 := make([]float32, m*n)
+			fillUniform(r, c0, 1)
+			var want []float32
+			for _, th := range []int{1, 2, 3} {
+				c := append([]float32(nil), c0...)
+				withThreads(th, func() { SgemmBF16(tr[0], tr[1], m, n, k, 1.5, a, lda, b, ldb, 0.5, c, n) })
+				if th == 1 {
+					want = c
+					continue
+				}
+				t.Run(fmt.Sprintf("%v/%dx%dx%d/threads%d", tr, m, n, k, th), func(t *testing.T) { sameBits(t, "C", c, want) })
+			}
+		}
+	}
+}

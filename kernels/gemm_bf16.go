@@ -373,8 +373,53 @@ func (g *bf16Config) sgemmPB(transA, transB bool, m, n, k int, alpha float32, a 
 		size, tile = n, g.nr
 	}
 	x.chunk = roundUp((size+threads-1)/threads, tile)
+	var shared *BF16PackedB
+	if pb == nil && !x.splitN && x.chunk <= sharedBMaxRows {
+		shared = getSharedB()
+		shared = g.packB16(shared, transB, k, n, b, ldb)
+		x.pb = shared
+	}
 	parallelRange((size+x.chunk-1)/x.chunk, 1, x)
+	if shared != nil {
+		putSharedB(shared)
+	}
 	bf16ArgsPool.put(x)
+}
+
+// sharedBMaxRows: a product split along M into parts of at most this many
+// rows has its B converted and packed once, in parallel, into a scratch
+// BF16PackedB that every part reads, instead of by each part. Each part
+// converts all of B for rows/part flops per element of B, so the copy (B
+// written out once and read back by each part) pays where parts are short:
+// the weight gradients dW = dYᵀ·X (M = 768 or 3072 output features, B = X
+// with K = 8192 tokens). Longer parts (the M = 8192 forward and dX
+// products) amortise their own packing over more rows, and a whole copy
+// costs more memory traffic than it saves (BENCHMARKS.md, packed bf16
+// weights).
+const sharedBMaxRows = 1536
+
+var sharedBFree struct {
+	sync.Mutex
+	ps []*BF16PackedB
+}
+
+// getSharedB returns a scratch BF16PackedB whose memory may be reused.
+func getSharedB() *BF16PackedB {
+	sharedBFree.Lock()
+	defer sharedBFree.Unlock()
+	if n := len(sharedBFree.ps); n > 0 {
+		p := sharedBFree.ps[n-1]
+		sharedBFree.ps = sharedBFree.ps[:n-1]
+		return p
+	}
+	return nil // packB16 allocates
+}
+
+func putSharedB(p *BF16PackedB) {
+	p.b = nil // keep the memory, not the operand
+	sharedBFree.Lock()
+	sharedBFree.ps = append(sharedBFree.ps, p)
+	sharedBFree.Unlock()
 }
 
 // sgemmBatched is the level's SgemmBF16Batched: validated operands, batch, m, n > 0.

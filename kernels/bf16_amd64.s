@@ -2352,6 +2352,155 @@ cvtPairsPanelBF16AVX512_done:
 	VZEROUPPER
 	RET
 
+// func cvtPairsPanels12AVX512(dst *uint32, s0 *float32, s1 *float32, n int, pstride int)
+// Requires: AVX, AVX512BW, AVX512F, CMOV
+TEXT ·cvtPairsPanels12AVX512(SB), NOSPLIT, $0-40
+	MOVQ      dst+0(FP), DI
+	MOVQ      s0+8(FP), SI
+	MOVQ      s1+16(FP), BX
+	MOVQ      n+24(FP), DX
+	MOVQ      pstride+32(FP), R10
+	SHLQ      $0x02, R10
+	LEAQ      (R10)(R10*2), R12
+	MOVQ      R10, R13
+	SHLQ      $0x02, R13
+	VMOVDQU16 bf16PairIndex<>+0(SB), Z15
+	MOVL      $0x00000fff, R8
+	KMOVW     R8, K4
+	KMOVW     R8, K5
+	KMOVW     R8, K6
+	KMOVW     R8, K7
+
+cvtPairsPanels12AVX512_loop:
+	CMPQ    DX, $0x30
+	JL      cvtPairsPanels12AVX512_tail
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS 128(SI), Z2
+	VMOVUPS (BX), Z3
+	VMOVUPS 64(BX), Z4
+	VMOVUPS 128(BX), Z5
+
+	// vcvtne2ps2bf16 %zmm0, %zmm3, %zmm6
+	BYTE $0x62; BYTE $0xf2; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf0
+	VPERMW Z6, Z15, Z6
+
+	// vcvtne2ps2bf16 %zmm1, %zmm4, %zmm7
+	BYTE $0x62; BYTE $0xf2; BYTE $0x5f; BYTE $0x48; BYTE $0x72; BYTE $0xf9
+	VPERMW Z7, Z15, Z7
+
+	// vcvtne2ps2bf16 %zmm2, %zmm5, %zmm8
+	BYTE $0x62; BYTE $0x72; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xc2
+	VPERMW    Z8, Z15, Z8
+	VALIGND   $0x0c, Z6, Z7, Z9
+	VALIGND   $0x08, Z7, Z8, Z10
+	VALIGND   $0x04, Z8, Z8, Z11
+	VMOVDQU32 Z6, K4, (DI)
+	VMOVDQU32 Z9, K5, (DI)(R10*1)
+	VMOVDQU32 Z10, K6, (DI)(R10*2)
+	VMOVDQU32 Z11, K7, (DI)(R12*1)
+	ADDQ      $0xc0, SI
+	ADDQ      $0xc0, BX
+	ADDQ      R13, DI
+	SUBQ      $0x30, DX
+	JMP       cvtPairsPanels12AVX512_loop
+
+cvtPairsPanels12AVX512_tail:
+	TESTQ DX, DX
+	JLE   cvtPairsPanels12AVX512_done
+	MOVQ  DX, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsPanels12AVX512_l0_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsPanels12AVX512_l0_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanels12AVX512_l0_ge
+	XORQ  R8, R8
+
+cvtPairsPanels12AVX512_l0_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K1
+	MOVQ  DX, R8
+	SUBQ  $0x10, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsPanels12AVX512_l1_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsPanels12AVX512_l1_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanels12AVX512_l1_ge
+	XORQ  R8, R8
+
+cvtPairsPanels12AVX512_l1_ge:
+	MOVQ  R8, CX
+	MOVL  $0x00000001, AX
+	SHLQ  CL, AX
+	DECQ  AX
+	KMOVW AX, K2
+	MOVQ  DX, R8
+	SUBQ  $0x20, R8
+	CMPQ  R8, $0x10
+	JLE   cvtPairsPanels12AVX512_l2_le
+	MOVQ  $0x00000010, R8
+
+cvtPairsPanels12AVX512_l2_le:
+	TESTQ R8, R8
+	JGE   cvtPairsPanels12AVX512_l2_ge
+	XORQ  R8, R8
+
+cvtPairsPanels12AVX512_l2_ge:
+	MOVQ      R8, CX
+	MOVL      $0x00000001, AX
+	SHLQ      CL, AX
+	DECQ      AX
+	KMOVW     AX, K3
+	XORL      R9, R9
+	MOVL      $0x00000fff, R8
+	CMPQ      DX, $0x0c
+	CMOVLLE   R9, R8
+	KMOVW     R8, K5
+	MOVL      $0x00000fff, R8
+	CMPQ      DX, $0x18
+	CMOVLLE   R9, R8
+	KMOVW     R8, K6
+	MOVL      $0x00000fff, R8
+	CMPQ      DX, $0x24
+	CMOVLLE   R9, R8
+	KMOVW     R8, K7
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS.Z 128(SI), K3, Z2
+	VMOVUPS.Z (BX), K1, Z3
+	VMOVUPS.Z 64(BX), K2, Z4
+	VMOVUPS.Z 128(BX), K3, Z5
+
+	// vcvtne2ps2bf16 %zmm0, %zmm3, %zmm6
+	BYTE $0x62; BYTE $0xf2; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf0
+	VPERMW Z6, Z15, Z6
+
+	// vcvtne2ps2bf16 %zmm1, %zmm4, %zmm7
+	BYTE $0x62; BYTE $0xf2; BYTE $0x5f; BYTE $0x48; BYTE $0x72; BYTE $0xf9
+	VPERMW Z7, Z15, Z7
+
+	// vcvtne2ps2bf16 %zmm2, %zmm5, %zmm8
+	BYTE $0x62; BYTE $0x72; BYTE $0x57; BYTE $0x48; BYTE $0x72; BYTE $0xc2
+	VPERMW    Z8, Z15, Z8
+	VALIGND   $0x0c, Z6, Z7, Z9
+	VALIGND   $0x08, Z7, Z8, Z10
+	VALIGND   $0x04, Z8, Z8, Z11
+	VMOVDQU32 Z6, K4, (DI)
+	VMOVDQU32 Z9, K5, (DI)(R10*1)
+	VMOVDQU32 Z10, K6, (DI)(R10*2)
+	VMOVDQU32 Z11, K7, (DI)(R12*1)
+
+cvtPairsPanels12AVX512_done:
+	VZEROUPPER
+	RET
+
 // func dotBF16x4AVX512(a0 *uint32, a1 *uint32, a2 *uint32, a3 *uint32, b *float32, n int, out *[4]float32)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·dotBF16x4AVX512(SB), NOSPLIT, $0-56

@@ -53,6 +53,7 @@ func BenchmarkBF16Peak(b *testing.B) {
 // each as a percentage of the peak measured the same way.
 func benchBF16Loop(b *testing.B, flops float64, threads int, body func()) {
 	pw, pc := bf16Peak(threads)
+	body() // untimed: first touch of the operands and workspaces
 	c0 := cpuSeconds()
 	for b.Loop() {
 		body()

@@ -187,7 +187,9 @@ func BenchmarkSgemmBF16PackedB(b *testing.B) {
 // TestBF16PackPairsA: a transposed A block packed by packPairsA (pairs of
 // rows converted across the block, then cut into panels) holds the same
 // words as packed panel by panel with packPairs, for the Go twin and each
-// VDPBF16PS level the CPU has, with odd and even kc and a partial panel.
+// VDPBF16PS level the CPU has, with odd and even kc and a partial panel;
+// widths around cvtPanels12's 48-column groups (four 12-word panels) and
+// panels; no word past the block's panels written.
 func TestBF16PackPairsA(t *testing.T) {
 	configs := append([]*bf16Config{bf16GoConfig}, bf16Variants...)
 	r := rand.New(rand.NewPCG(49, 50))
@@ -196,17 +198,30 @@ func TestBF16PackPairsA(t *testing.T) {
 			if g != bf16GoConfig {
 				requireBF16(t)
 			}
-			for _, s := range [][2]int{{g.mc, g.kc}, {g.mc - 5, g.kc - 1}, {g.mr + 1, 3}, {1, 2}, {7, 5}} {
+			shapes := [][2]int{{g.mc, g.kc}, {g.mc - 5, g.kc - 1}, {g.mr + 1, 3}, {1, 2}, {7, 5},
+				{48, 4}, {47, 6}, {49, 2}, {96, 3}, {36, 2}, {37, 5}, {25, 2}, {24, 4}, {13, 2}, {12, 3}, {11, 2}, {g.mc - 47, 8}}
+			for _, s := range shapes {
 				mc, kc := s[0], s[1]
+				if mc < 1 || mc > g.mc || kc > g.kc { // not a block of g's
+					continue
+				}
 				const ic, pc = 3, 1
 				lda := ic + mc + 2
 				a := make([]float32, (pc+kc)*lda)
 				fillUniform(r, a, 2)
 				kp := (kc + 1) / 2
 				w := g.getWork()
-				clear(w.a)
+				const sentinel = 0xdeadbeef
+				for i := range w.a {
+					w.a[i] = sentinel
+				}
 				g.packPairsA(w, a, lda, ic, pc, mc, kc)
 				got := append([]uint32(nil), w.a[:roundUp(mc, g.mr)*kp]...)
+				for i := len(got); i < len(w.a); i++ {
+					if w.a[i] != sentinel {
+						t.Fatalf("mc=%d kc=%d: word %d past the block's %d written: %#x", mc, kc, i, len(got), w.a[i])
+					}
+				}
 				putBF16Work(w)
 				want := make([]uint32, len(got))
 				for ir := 0; ir < mc; ir += g.mr {
@@ -219,5 +234,43 @@ func TestBF16PackPairsA(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSgemmBF16SharedB: a product split along M into parts of at most
+// sharedBMaxRows rows reads B from one shared packed copy; that changes no
+// bit (the same panels, the same accumulation order per row), so the
+// results on 2 and 3 threads equal those on 1, on random data, for the
+// weight-gradient shape (TN, K long) and the other forms, with edges.
+func TestSgemmBF16SharedB(t *testing.T) {
+	requireBF16(t) // below, the float32 emulation: no packed B
+	r := rand.New(rand.NewPCG(61, 62))
+	shapes := [][3]int{{200, 96, 1100}, {301, 77, 850}, {2*sharedBMaxRows + 5, 40, 70}}
+	for _, s := range shapes {
+		for _, tr := range bf16Forms {
+			m, n, k := s[0], s[1], s[2]
+			lda, ldb := k, n
+			if tr[0] {
+				lda = m
+			}
+			if tr[1] {
+				ldb = k
+			}
+			a, b := make([]float32, m*k), make([]float32, k*n)
+			fillUniform(r, a, 2)
+			fillUniform(r, b, 2)
+			c0 := make([]float32, m*n)
+			fillUniform(r, c0, 1)
+			var want []float32
+			for _, th := range []int{1, 2, 3} {
+				c := append([]float32(nil), c0...)
+				withThreads(th, func() { SgemmBF16(tr[0], tr[1], m, n, k, 1.5, a, lda, b, ldb, 0.5, c, n) })
+				if th == 1 {
+					want = c
+					continue
+				}
+				t.Run(fmt.Sprintf("%v/%dx%dx%d/threads%d", tr, m, n, k, th), func(t *testing.T) { sameBits(t, "C", c, want) })
+			}
+		}
 	}
 }

@@ -56,6 +56,10 @@ type bf16Config struct {
 	// cvtPanel (nil: cvtPairs per pair) converts kp pairs of rows of
 	// stride ld into a panel of w ≤ 48 words per pair, zero past valid.
 	cvtPanel func(dst *uint32, src *float32, ld, kp, valid, w int)
+	// cvtPanels12 (nil: none; only for mr = 12) converts a pair of rows
+	// of n floats into consecutive 12-word panels pstride words apart,
+	// zero to the end of the last one: a transposed A's pairs.
+	cvtPanels12 func(dst *uint32, s0, s1 *float32, n, pstride int)
 	// dot4 (nil: none) dots four rows of A words with a row of B floats
 	// rounded as read, over n = 32·j floats: the small-M path.
 	dot4 func(a0, a1, a2, a3 *uint32, b *float32, n int, out *[4]float32)
@@ -204,13 +208,23 @@ func (g *bf16Config) packA(w *bf16Work, transA bool, a []float32, lda, ic, pc, m
 
 // packPairsA packs a transposed A block (its pairs span two rows of a) into
 // mr-row panels: each full pair of rows is converted across the block's
-// whole width mc into w.pair, then cut into the panels. This streams along
-// the rows of a; converting panel by panel (packPairs) reads mr floats of a
-// row at a time, an mr-wide masked vector per pair and row, and cost the TN
-// form a quarter of its time. An odd kc's last row goes panel by panel
-// (its zero partner row, bf16Zeros, is only 64 wide).
+// whole width mc and cut into the panels, by cvtPanels12 straight into
+// them where the level has it, else into w.pair and then copied. This
+// streams along the rows of a; converting panel by panel (packPairs) reads
+// mr floats of a row at a time, an mr-wide masked vector per pair and row,
+// and cost the TN form a quarter of its time (the copies, another 3%). An
+// odd kc's last row goes panel by panel (its zero partner row, bf16Zeros,
+// is only 64 wide).
 func (g *bf16Config) packPairsA(w *bf16Work, a []float32, lda, ic, pc, mc, kc int) {
 	mr, kp, full := g.mr, (kc+1)/2, kc/2
+	if g.cvtPanels12 != nil && mr == 12 {
+		for q := 0; q < full; q++ {
+			off := (pc+2*q)*lda + ic
+			g.cvtPanels12(&w.a[q*mr], &a[off], &a[off+lda], mc, kp*mr)
+		}
+		g.packLastRowA(w, a, lda, ic, pc, mc, kc)
+		return
+	}
 	wd := roundUp(mc, mr)
 	if len(w.pair) < wd {
 		w.pair = make([]uint32, wd)
@@ -224,11 +238,20 @@ func (g *bf16Config) packPairsA(w *bf16Work, a []float32, lda, ic, pc, mc, kc in
 			copy(w.a[o:o+mr], row[ir:ir+mr])
 		}
 	}
-	if full < kp {
-		for ir := 0; ir < mc; ir += mr {
-			o := ir*kp + full*mr
-			g.cvtPairs(&w.a[o], &a[(pc+kc-1)*lda+ic+ir], &bf16Zeros[0], min(mr, mc-ir), mr)
-		}
+	g.packLastRowA(w, a, lda, ic, pc, mc, kc)
+}
+
+// packLastRowA packs an odd kc's last row of a transposed A block (paired
+// with zeros) into the last word of each panel; for an even kc it does
+// nothing.
+func (g *bf16Config) packLastRowA(w *bf16Work, a []float32, lda, ic, pc, mc, kc int) {
+	mr, kp, full := g.mr, (kc+1)/2, kc/2
+	if full == kp {
+		return
+	}
+	for ir := 0; ir < mc; ir += mr {
+		o := ir*kp + full*mr
+		g.cvtPairs(&w.a[o], &a[(pc+kc-1)*lda+ic+ir], &bf16Zeros[0], min(mr, mc-ir), mr)
 	}
 }
 
@@ -350,8 +373,53 @@ func (g *bf16Config) sgemmPB(transA, transB bool, m, n, k int, alpha float32, a 
 		size, tile = n, g.nr
 	}
 	x.chunk = roundUp((size+threads-1)/threads, tile)
+	var shared *BF16PackedB
+	if pb == nil && !x.splitN && x.chunk <= sharedBMaxRows {
+		shared = getSharedB()
+		shared = g.packB16(shared, transB, k, n, b, ldb)
+		x.pb = shared
+	}
 	parallelRange((size+x.chunk-1)/x.chunk, 1, x)
+	if shared != nil {
+		putSharedB(shared)
+	}
 	bf16ArgsPool.put(x)
+}
+
+// sharedBMaxRows: a product split along M into parts of at most this many
+// rows has its B converted and packed once, in parallel, into a scratch
+// BF16PackedB that every part reads, instead of by each part. Each part
+// converts all of B for rows/part flops per element of B, so the copy (B
+// written out once and read back by each part) pays where parts are short:
+// the weight gradients dW = dYᵀ·X (M = 768 or 3072 output features, B = X
+// with K = 8192 tokens). Longer parts (the M = 8192 forward and dX
+// products) amortise their own packing over more rows, and a whole copy
+// costs more memory traffic than it saves (BENCHMARKS.md, packed bf16
+// weights).
+const sharedBMaxRows = 1536
+
+var sharedBFree struct {
+	sync.Mutex
+	ps []*BF16PackedB
+}
+
+// getSharedB returns a scratch BF16PackedB whose memory may be reused.
+func getSharedB() *BF16PackedB {
+	sharedBFree.Lock()
+	defer sharedBFree.Unlock()
+	if n := len(sharedBFree.ps); n > 0 {
+		p := sharedBFree.ps[n-1]
+		sharedBFree.ps = sharedBFree.ps[:n-1]
+		return p
+	}
+	return nil // packB16 allocates
+}
+
+func putSharedB(p *BF16PackedB) {
+	p.b = nil // keep the memory, not the operand
+	sharedBFree.Lock()
+	sharedBFree.ps = append(sharedBFree.ps, p)
+	sharedBFree.Unlock()
 }
 
 // sgemmBatched is the level's SgemmBF16Batched: validated operands, batch, m, n > 0.

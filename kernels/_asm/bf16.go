@@ -459,6 +459,105 @@ func cvtPairsPanel() {
 	RET()
 }
 
+// cvtPairsPanels12 emits the conversion of a pair of rows of floats straight
+// into consecutive 12-word panels (the A panels of the 12-row micro-kernel,
+// for a transposed A whose pairs span two rows): for j < n,
+//
+//	dst[(j/12)*pstride + j%12] = bf16(s0[j]) | bf16(s1[j])<<16
+//
+// and zero words up to the end of the last panel, ceil(n/12)-1. Nothing of a
+// later panel is written, and nothing at or past s0[n], s1[n] is read. One
+// call per pair of rows of a block: the rows stream, and 48 columns (three
+// vectors) fill four panels, cut by VALIGND, with no intermediate buffer.
+//
+// Registers: DI dst (panel group), SI s0, BX s1, DX n left, R10 pstride
+// (bytes), R12 3·pstride, R13 4·pstride, R8/R9 scratch (AX, CX by lowMask),
+// K1-K3 load masks, K4 panel 0's store mask (12 words), K5-K7 panels 1-3's,
+// Z0-Z5 floats, Z6-Z8 pairs, Z9-Z11 panels 1-3, Z15 table.
+func cvtPairsPanels12() {
+	name := "cvtPairsPanels12AVX512"
+	TEXT(name, NOSPLIT, "func(dst *uint32, s0, s1 *float32, n, pstride int)")
+	Pragma("noescape")
+	Doc(name + " converts the pairs (s0[j], s1[j]), j < n, into 12-word panels pstride words apart, zero to the end of the last.")
+	dst, s0, s1, n, ps := reg.RDI, reg.RSI, reg.RBX, reg.RDX, reg.R10
+	ps3, ps4 := reg.R12, reg.R13
+	Load(Param("dst"), dst)
+	Load(Param("s0"), s0)
+	Load(Param("s1"), s1)
+	Load(Param("n"), n)
+	Load(Param("pstride"), ps)
+	SHLQ(U8(2), ps)
+	LEAQ(Mem{Base: ps, Index: ps, Scale: 2}, ps3)
+	MOVQ(ps, ps4)
+	SHLQ(U8(2), ps4)
+	VMOVDQU16(pairIndexTable(), reg.Z15)
+	MOVL(U32(0xfff), reg.R8L)
+	KMOVW(reg.R8L, reg.K4)
+	KMOVW(reg.R8L, reg.K5)
+	KMOVW(reg.R8L, reg.K6)
+	KMOVW(reg.R8L, reg.K7)
+	loads := [2][3]reg.VecPhysical{{reg.Z0, reg.Z1, reg.Z2}, {reg.Z3, reg.Z4, reg.Z5}}
+	pairs := []reg.VecPhysical{reg.Z6, reg.Z7, reg.Z8}
+	panels := []reg.VecPhysical{reg.Z9, reg.Z10, reg.Z11}
+	group := func(masked bool) {
+		for r, src := range []reg.Physical{s0, s1} {
+			for v, z := range loads[r] {
+				m := Mem{Base: src, Disp: 64 * v}
+				if masked {
+					VMOVUPS_Z(m, []reg.Physical{reg.K1, reg.K2, reg.K3}[v], z)
+				} else {
+					VMOVUPS(m, z)
+				}
+			}
+		}
+		for v, z := range pairs {
+			vcvtne2ps2bf16(loads[0][v], loads[1][v], z)
+			VPERMW(z, reg.Z15, z)
+		}
+		// Panel p holds columns 12p..12p+11: words 12p mod 16.. of pair
+		// vector 12p/16 and the next.
+		VALIGND(U8(12), pairs[0], pairs[1], panels[0])
+		VALIGND(U8(8), pairs[1], pairs[2], panels[1])
+		VALIGND(U8(4), pairs[2], pairs[2], panels[2])
+		VMOVDQU32(pairs[0], reg.K4, Mem{Base: dst})
+		VMOVDQU32(panels[0], reg.K5, Mem{Base: dst, Index: ps, Scale: 1})
+		VMOVDQU32(panels[1], reg.K6, Mem{Base: dst, Index: ps, Scale: 2})
+		VMOVDQU32(panels[2], reg.K7, Mem{Base: dst, Index: ps3, Scale: 1})
+	}
+	Label(name + "_loop")
+	CMPQ(n, U8(48))
+	JL(LabelRef(name + "_tail"))
+	group(false)
+	ADDQ(U8(192), s0)
+	ADDQ(U8(192), s1)
+	ADDQ(ps4, dst)
+	SUBQ(U8(48), n)
+	JMP(LabelRef(name + "_loop"))
+
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JLE(LabelRef(name + "_done"))
+	for v, k := range []reg.Physical{reg.K1, reg.K2, reg.K3} {
+		MOVQ(n, reg.R8)
+		if v > 0 {
+			SUBQ(U8(16*v), reg.R8)
+		}
+		lowMask(reg.R8, k, fmt.Sprintf("%s_l%d", name, v))
+	}
+	// Panel p (1-3) is stored only if it holds a column: n > 12p.
+	XORL(reg.R9L, reg.R9L)
+	for p, k := range []reg.Physical{reg.K5, reg.K6, reg.K7} {
+		MOVL(U32(0xfff), reg.R8L)
+		CMPQ(n, U8(12*(p+1)))
+		CMOVLLE(reg.R9L, reg.R8L)
+		KMOVW(reg.R8L, k)
+	}
+	group(true)
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
 // bf16Funcs emits the AVX512-BF16 level.
 func bf16Funcs() {
 	gemmPackedBF16("gemmPackedBF16x12x32", 12, 2, 4)
@@ -467,6 +566,7 @@ func bf16Funcs() {
 	cvtRowBF16()
 	cvtPairsBF16()
 	cvtPairsPanel()
+	cvtPairsPanels12()
 	dotBF16x4()
 	bf16Peak("bf16PeakAVX512", 24)
 }

@@ -3,6 +3,7 @@ core it runs, that its fp32 products are right, and that a DistilBERT forward
 gives the same loss as with the core these machines pin.
 
     /usr/bin/python3 bench/e2e/check_blas.py --threads 2
+    /usr/bin/python3 bench/e2e/check_blas.py --threads 2 --speed   # BLAS and speed only
 
 Why: Debian's torch 1.13 runs its fp32 matmuls on whatever libblas.so.3 the
 system provides. With only libblas3 installed that is the netlib reference
@@ -34,6 +35,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import torch
 
@@ -109,8 +111,26 @@ def forward():
     return loss.item(), logits[labels != -100]
 
 
+def speed(reps=5):
+    """GFLOP/s and GFLOP per CPU-second of the FFN's x·Wᵀ at B×T = 1024 rows
+    (1024×768 · (3072×768)ᵀ, the most common product of a training step),
+    median of reps calls after one warm-up."""
+    g = torch.Generator().manual_seed(5)
+    x, w = torch.randn(1024, 768, generator=g), torch.randn(3072, 768, generator=g)
+    x @ w.t()
+    walls, cpus = [], []
+    for _ in range(reps):
+        t0, c0 = time.perf_counter(), time.process_time()
+        x @ w.t()
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    fl = 2 * 1024 * 768 * 3072
+    return fl / sorted(walls)[reps // 2] / 1e9, fl / sorted(cpus)[reps // 2] / 1e9
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--speed", action="store_true", help="only print the BLAS and the speed of one product")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--child", help="write the forward's loss and logits to this file and exit")
     a = ap.parse_args()
@@ -120,6 +140,11 @@ def main():
         torch.save({"loss": loss, "logits": logits, **tb.blas_info()}, a.child)
         return
     info = tb.blas_info()
+    if a.speed:
+        gf, gfc = speed()
+        print(json.dumps({**info, "torch_threads": torch.get_num_threads(), "gflop_per_s": round(gf, 1),
+                          "gflop_per_cpu_s": round(gfc, 1)}))
+        return
     print(f"check_blas: {info['blas']} core={info['blas_core'] or '-'} blas threads={info['blas_threads']} "
           f"torch threads={torch.get_num_threads()}", file=sys.stderr)
     if not info["blas_core"]:

@@ -16,8 +16,8 @@ import sys
 # reports the loss of its last step; at transformers' initialisation that loss
 # is ln V = 10.33 plus ~0.1, and bf16 operands (8 significant bits) move it by
 # a small fraction of that ~0.1 averaged over the labelled positions
-# (measured on the shared dev-zen5, 2026-12-05: at most 2e-4 for PyTorch
-# autocast and 1e-4 for distilgo, train B=8 and eval B=64). 0.01 (0.1% of
+# (measured on the shared dev-zen5, 2026-12-05: at most 2e-4 for both
+# engines, train B = 8, 16, 64 and eval B=64). 0.01 (0.1% of
 # ln V) is 50x that; a bf16 path that went wrong (a cast in the wrong place, a
 # dropped scale) moves the loss by 0.1 or more. It assumes B >= 8 (at least
 # ~150 labelled positions): at a handful of positions the average is noisier.

@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test test-short bench bench-e2e bench-arm64 bench-serve soak-serve lint generate generate-check golden fuzz
+.PHONY: test test-short bench bench-e2e bench-e2e-generic bench-arm64 bench-serve soak-serve lint generate generate-check golden fuzz
 
 ## test: the whole test suite (CI runs exactly this).
 test:
@@ -29,10 +29,17 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./tensor/ ./nn/
 
 ## bench-e2e: training/eval/fill-mask speed, distilgo vs PyTorch, one run
-## (needs Debian's python3-torch; several minutes). BF16=1 adds the bf16 rows
-## (distilgo --precision bf16 vs PyTorch autocast bf16): make bench-e2e BF16=1
+## (needs Debian's python3-torch and libopenblas0-openmp; several minutes).
+## BF16=1 adds the bf16 rows (distilgo --precision bf16 vs PyTorch autocast
+## bf16): make bench-e2e BF16=1. STEPS=N timed steps (default 3).
 bench-e2e:
-	bench/e2e/run.sh $(if $(BF16),--precisions "fp32 bf16")
+	bench/e2e/run.sh $(if $(STEPS),--steps $(STEPS)) $(if $(BF16),--precisions "fp32 bf16")
+
+## bench-e2e-generic: fill-mask and a training step (batch 1 x 64 tokens)
+## at distilgo's generic level (DISTILGO_KERNELS=generic) vs PyTorch fp32,
+## both on one thread (issue 21).
+bench-e2e-generic:
+	bench/e2e/run.sh --generic $(if $(STEPS),--steps $(STEPS))
 
 ## bench-arm64: on an arm64 machine, the NEON level against the generic
 ## level and gonum (SGEMM at DistilBERT's shapes, 1 and all threads, with

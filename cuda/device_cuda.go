@@ -119,10 +119,10 @@ func (d *Device) end() {
 // the loss gradient there, so such a tensor is uploaded before a read and
 // copied back after a write.
 func (d *Device) ptr(t *tensor.Tensor, acc access) uint64 {
-	if t == nil || len(t.Data) == 0 {
+	if t == nil || t.Size() == 0 {
 		return 0
 	}
-	return d.ptrData(t.Data, acc)
+	return d.ptrData(t.Host(), acc)
 }
 
 func (d *Device) ptrData(x []float32, acc access) uint64 {

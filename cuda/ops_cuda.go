@@ -229,7 +229,7 @@ func (d *Device) Pointwise(f *tensor.Pointwise, y, x *tensor.Tensor) {
 	k := d.pointwiseKernels(f)
 	px := d.ptr(x, read)
 	py := d.ptr(y, write)
-	d.ew(k[0], py, px, 0, len(x.Data), 0)
+	d.ew(k[0], py, px, 0, x.Size(), 0)
 }
 
 // PointwiseBackward accumulates dx += dy*f'(x) with the kernel
@@ -240,7 +240,7 @@ func (d *Device) PointwiseBackward(f *tensor.Pointwise, dx, x, dy *tensor.Tensor
 	k := d.pointwiseKernels(f)
 	px, pdy := d.ptr(x, read), d.ptr(dy, read)
 	pdx := d.ptr(dx, rw)
-	d.ew(k[1], pdx, px, pdy, len(x.Data), 0)
+	d.ew(k[1], pdx, px, pdy, x.Size(), 0)
 }
 
 // pointwiseKernels returns f's forward and backward kernels, found by name
@@ -268,7 +268,7 @@ func (d *Device) pointwiseKernels(f *tensor.Pointwise) [2]kernel {
 func (d *Device) DropoutMask(mask *tensor.Tensor, p float32, seed, offset uint64) {
 	d.begin()
 	defer d.end()
-	n := len(mask.Data)
+	n := mask.Size()
 	pm := d.ptr(mask, write)
 	if n == 0 {
 		return
@@ -298,7 +298,7 @@ func (d *Device) Gather(dst, table *tensor.Tensor, idx []int32, cols int) {
 	if len(idx) == 0 || cols == 0 {
 		return
 	}
-	checkIndices("Gather", idx, len(table.Data)/cols)
+	checkIndices("Gather", idx, table.Size()/cols)
 	pi := d.stageRaw(asBytes(idx))
 	pt := d.ptr(table, read)
 	pd := d.ptr(dst, write)
@@ -314,7 +314,7 @@ func (d *Device) ScatterAdd(dtable, src *tensor.Tensor, idx []int32, cols int) {
 	if len(idx) == 0 || cols == 0 {
 		return
 	}
-	nrows := len(dtable.Data) / cols
+	nrows := dtable.Size() / cols
 	checkIndices("ScatterAdd", idx, nrows)
 	groups, nu := d.stageGroups(idx, nrows)
 	ps := d.ptr(src, read)
@@ -375,7 +375,7 @@ func (d *Device) binary(k kernel, dst, a, b *tensor.Tensor, acc access) {
 	defer d.end()
 	pa, pb := d.ptr(a, read), d.ptr(b, read)
 	pd := d.ptr(dst, acc)
-	d.ew(k, pd, pa, pb, len(dst.Data), 0)
+	d.ew(k, pd, pa, pb, dst.Size(), 0)
 }
 
 // Axpy adds alpha*x to y.
@@ -384,7 +384,7 @@ func (d *Device) Axpy(alpha float32, x, y *tensor.Tensor) {
 	defer d.end()
 	px := d.ptr(x, read)
 	py := d.ptr(y, rw)
-	d.ew(kAxpy, py, px, 0, len(y.Data), alpha)
+	d.ew(kAxpy, py, px, 0, y.Size(), alpha)
 }
 
 // Scale multiplies x by alpha.
@@ -392,7 +392,7 @@ func (d *Device) Scale(alpha float32, x *tensor.Tensor) {
 	d.begin()
 	defer d.end()
 	px := d.ptr(x, rw)
-	d.ew(kScale, px, 0, 0, len(x.Data), alpha)
+	d.ew(kScale, px, 0, 0, x.Size(), alpha)
 }
 
 // Permute writes src (shape dims) into dst with axes permuted, or adds.
@@ -439,7 +439,7 @@ func (d *Device) Permute(dst, src *tensor.Tensor, dims []int, perm []int, acc bo
 func (d *Device) Sum(x *tensor.Tensor) float64 {
 	d.begin()
 	defer d.end()
-	return d.sum(d.ptr(x, read), len(x.Data), false)
+	return d.sum(d.ptr(x, read), x.Size(), false)
 }
 
 // sum reduces n floats at p in float64: per-block partial sums on the
@@ -469,11 +469,11 @@ func (d *Device) Fill(x *tensor.Tensor, v float32) {
 	d.begin()
 	defer d.end()
 	px := d.ptr(x, write)
-	if v == 0 && len(x.Data) > 1 {
-		must(cuMemset32(px, 0, len(x.Data)), "cuMemsetD32Async")
+	if v == 0 && x.Size() > 1 {
+		must(cuMemset32(px, 0, x.Size()), "cuMemsetD32Async")
 		return
 	}
-	d.ew(kFill, px, 0, 0, len(x.Data), v)
+	d.ew(kFill, px, 0, 0, x.Size(), v)
 }
 
 // Copy copies src into dst.
@@ -482,7 +482,7 @@ func (d *Device) Copy(dst, src *tensor.Tensor) {
 	defer d.end()
 	ps := d.ptr(src, read)
 	pd := d.ptr(dst, write)
-	if n := len(src.Data); n > 0 {
+	if n := src.Size(); n > 0 {
 		must(cuDtoD(pd, ps, 4*n), "copy on the device")
 	}
 }

@@ -12,8 +12,8 @@ import (
 
 // The host-shadow registry maps host float32 storage to device buffers.
 //
-// A tensor's Data slice names its storage: the registry keeps one device
-// buffer per host range it has met, found by interval lookup from the
+// A tensor's host slice (Tensor.Host) names its storage: the registry keeps
+// one device buffer per host range it has met, found by interval lookup from the
 // address of the slice's first element, so views (a parameter inside
 // nn.ParamSet.Data, a Reshape, a padding row) resolve to (buffer, offset).
 // A range first met is allocated to the end of its slice's capacity; a

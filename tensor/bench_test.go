@@ -11,8 +11,8 @@ import (
 
 func benchTensor(r *rand.Rand, shape ...int) *Tensor {
 	t := New(shape...)
-	for i := range t.Data {
-		t.Data[i] = 2*r.Float32() - 1
+	for i := range t.data {
+		t.data[i] = 2*r.Float32() - 1
 	}
 	return t
 }

@@ -80,90 +80,90 @@ func (cpuDevice) Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a,
 		ldb = k
 	}
 	if batch == 1 {
-		kernels.Sgemm(transA, transB, m, n, k, alpha, a.Data, lda, b.Data, ldb, beta, c.Data, n)
+		kernels.Sgemm(transA, transB, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n)
 		return
 	}
-	kernels.SgemmBatched(transA, transB, m, n, k, alpha, a.Data, lda, m*k, b.Data, ldb, k*n, beta, c.Data, n, m*n, batch)
+	kernels.SgemmBatched(transA, transB, m, n, k, alpha, a.data, lda, m*k, b.data, ldb, k*n, beta, c.data, n, m*n, batch)
 }
 
 func (cpuDevice) GemmStrided(transA, transB bool, batch, m, n, k int, alpha float32,
 	a *Tensor, offA, lda, strideA int, b *Tensor, offB, ldb, strideB int,
 	beta float32, c *Tensor, offC, ldc, strideC int) {
-	kernels.SgemmBatched(transA, transB, m, n, k, alpha, a.Data[offA:], lda, strideA, b.Data[offB:], ldb, strideB, beta, c.Data[offC:], ldc, strideC, batch)
+	kernels.SgemmBatched(transA, transB, m, n, k, alpha, a.data[offA:], lda, strideA, b.data[offB:], ldb, strideB, beta, c.data[offC:], ldc, strideC, batch)
 }
 
 func (cpuDevice) AddRowVector(x, v *Tensor, rows, cols int) {
-	kernels.AddRowVector(x.Data, v.Data, rows, cols)
+	kernels.AddRowVector(x.data, v.data, rows, cols)
 }
-func (cpuDevice) SumRows(dv, x *Tensor, rows, cols int) { kernels.SumRows(dv.Data, x.Data, rows, cols) }
+func (cpuDevice) SumRows(dv, x *Tensor, rows, cols int) { kernels.SumRows(dv.data, x.data, rows, cols) }
 
 func (cpuDevice) Softmax(y, x *Tensor, rows, cols int, scale float32, mask []float32, rowsPerMask int) {
-	kernels.SoftmaxRows(y.Data, x.Data, rows, cols, scale, mask, rowsPerMask)
+	kernels.SoftmaxRows(y.data, x.data, rows, cols, scale, mask, rowsPerMask)
 }
 
 func (cpuDevice) SoftmaxBackward(dx, y, dy *Tensor, rows, cols int, scale float32, mask []float32, rowsPerMask int) {
-	kernels.SoftmaxRowsBackward(dx.Data, y.Data, dy.Data, rows, cols, scale, mask, rowsPerMask)
+	kernels.SoftmaxRowsBackward(dx.data, y.data, dy.data, rows, cols, scale, mask, rowsPerMask)
 }
 
 func (cpuDevice) LayerNorm(y, mean, rstd, x, w, b *Tensor, rows, cols int, eps float32) {
-	kernels.LayerNorm(y.Data, mean.Data, rstd.Data, x.Data, w.Data, b.Data, rows, cols, eps)
+	kernels.LayerNorm(y.data, mean.data, rstd.data, x.data, w.data, b.data, rows, cols, eps)
 }
 
 func (cpuDevice) LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *Tensor, rows, cols int) {
-	kernels.LayerNormBackward(data(dx), data(dw), data(db), dy.Data, x.Data, w.Data, mean.Data, rstd.Data, rows, cols)
+	kernels.LayerNormBackward(data(dx), data(dw), data(db), dy.data, x.data, w.data, mean.data, rstd.data, rows, cols)
 }
 
-func (cpuDevice) Pointwise(f *Pointwise, y, x *Tensor) { f.Forward(y.Data, x.Data) }
+func (cpuDevice) Pointwise(f *Pointwise, y, x *Tensor) { f.Forward(y.data, x.data) }
 func (cpuDevice) PointwiseBackward(f *Pointwise, dx, x, dy *Tensor) {
-	f.Backward(dx.Data, x.Data, dy.Data)
+	f.Backward(dx.data, x.data, dy.data)
 }
 
 func (cpuDevice) DropoutMask(mask *Tensor, p float32, seed, offset uint64) {
-	dropoutMask(mask.Data, p, seed, offset)
+	dropoutMask(mask.data, p, seed, offset)
 }
 
 func (cpuDevice) Gather(dst, table *Tensor, idx []int32, cols int) {
-	kernels.GatherRows(dst.Data, table.Data, idx, cols)
+	kernels.GatherRows(dst.data, table.data, idx, cols)
 }
 
 func (cpuDevice) ScatterAdd(dtable, src *Tensor, idx []int32, cols int) {
-	kernels.ScatterAddRows(dtable.Data, src.Data, idx, cols)
+	kernels.ScatterAddRows(dtable.data, src.data, idx, cols)
 }
 
 func (cpuDevice) CrossEntropy(dlogits, logits *Tensor, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int) {
-	return kernels.CrossEntropy(data(dlogits), logits.Data, labels, rows, cols, ignore, gradScale)
+	return kernels.CrossEntropy(data(dlogits), logits.data, labels, rows, cols, ignore, gradScale)
 }
 
-func (cpuDevice) Add(dst, a, b *Tensor)            { kernels.Add(dst.Data, a.Data, b.Data) }
-func (cpuDevice) Mul(dst, a, b *Tensor)            { kernels.Mul(dst.Data, a.Data, b.Data) }
-func (cpuDevice) MulAcc(dst, a, b *Tensor)         { kernels.MulAcc(dst.Data, a.Data, b.Data) }
-func (cpuDevice) Axpy(alpha float32, x, y *Tensor) { kernels.Axpy(alpha, x.Data, y.Data) }
-func (cpuDevice) Scale(alpha float32, x *Tensor)   { kernels.Scale(alpha, x.Data) }
+func (cpuDevice) Add(dst, a, b *Tensor)            { kernels.Add(dst.data, a.data, b.data) }
+func (cpuDevice) Mul(dst, a, b *Tensor)            { kernels.Mul(dst.data, a.data, b.data) }
+func (cpuDevice) MulAcc(dst, a, b *Tensor)         { kernels.MulAcc(dst.data, a.data, b.data) }
+func (cpuDevice) Axpy(alpha float32, x, y *Tensor) { kernels.Axpy(alpha, x.data, y.data) }
+func (cpuDevice) Scale(alpha float32, x *Tensor)   { kernels.Scale(alpha, x.data) }
 func (cpuDevice) Sum(x *Tensor) float64 {
 	var s float64
-	for _, v := range x.Data {
+	for _, v := range x.data {
 		s += float64(v)
 	}
 	return s
 }
 
 func (cpuDevice) Fill(x *Tensor, v float32) {
-	for i := range x.Data {
-		x.Data[i] = v
+	for i := range x.data {
+		x.data[i] = v
 	}
 }
 
-func (cpuDevice) Copy(dst, src *Tensor) { copy(dst.Data, src.Data) }
+func (cpuDevice) Copy(dst, src *Tensor) { copy(dst.data, src.data) }
 
 func (cpuDevice) Permute(dst, src *Tensor, dims []int, perm []int, acc bool) {
-	permute(dst.Data, src.Data, dims, perm, acc)
+	permute(dst.data, src.data, dims, perm, acc)
 }
 
 func data(t *Tensor) []float32 {
 	if t == nil {
 		return nil
 	}
-	return t.Data
+	return t.data
 }
 
 // permute copies src (row-major with dims) into dst with axes reordered so

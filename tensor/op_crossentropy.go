@@ -47,7 +47,7 @@ func (tp *Tape) crossEntropy(name string, logits *Tensor, labels []int32, scale 
 	}
 	sum, _ := tp.dev.CrossEntropy(dl, logits, labels, rows, cols, IgnoreIndex, scale)
 	out := tp.alloc(false)
-	out.Data[0] = float32(sum * float64(scale))
+	out.data[0] = float32(sum * float64(scale))
 	if recording {
 		nd := newNode(tp, &tp.ops.crossEntropy)
 		*nd = crossEntropyOp{logits: logits, dlogits: dl}
@@ -61,7 +61,7 @@ func (tp *Tape) crossEntropy(name string, logits *Tensor, labels []int32, scale 
 type crossEntropyOp struct{ logits, dlogits *Tensor }
 
 func (op *crossEntropyOp) backward(tp *Tape, out *Tensor) {
-	g := out.Grad.Data[0]
+	g := out.Grad.data[0]
 	if !isFinite(g) {
 		panic(fmt.Sprintf("tensor.Backward: non-finite upstream gradient %v into CrossEntropy", g))
 	}

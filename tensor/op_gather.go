@@ -41,7 +41,7 @@ func (op *gatherOp) backward(tp *Tape, out *Tensor) {
 	// (exact, and cheaper than filtering the indices).
 	row := tp.alloc(false, c)
 	padRow := tp.arena.tensor()
-	*padRow = Tensor{Data: g.Data[pad*c : pad*c+c], dims: [MaxRank]int{c}, rank: 1}
+	*padRow = Tensor{data: g.data[pad*c : pad*c+c], dims: [MaxRank]int{c}, rank: 1}
 	tp.dev.Copy(row, padRow)
 	tp.dev.ScatterAdd(g, out.Grad, op.idx, c)
 	tp.dev.Copy(padRow, row)

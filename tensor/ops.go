@@ -104,7 +104,7 @@ func (tp *Tape) passGrad(out, x *Tensor) {
 	dy := out.Grad
 	if x.Grad == nil {
 		g := tp.arena.tensor()
-		*g = Tensor{Data: dy.Data, dims: x.dims, rank: x.rank}
+		*g = Tensor{data: dy.data, dims: x.dims, rank: x.rank}
 		x.Grad = g
 		out.Grad = nil // not released by Backward: x owns it now
 		return

@@ -60,16 +60,16 @@ func (cpuBF16Device) Gemm(transA, transB bool, batch, m, n, k int, alpha float32
 		ldb = k
 	}
 	if batch == 1 {
-		kernels.SgemmBF16(transA, transB, m, n, k, alpha, a.Data, lda, b.Data, ldb, beta, c.Data, n)
+		kernels.SgemmBF16(transA, transB, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n)
 		return
 	}
-	kernels.SgemmBF16Batched(transA, transB, m, n, k, alpha, a.Data, lda, m*k, b.Data, ldb, k*n, beta, c.Data, n, m*n, batch)
+	kernels.SgemmBF16Batched(transA, transB, m, n, k, alpha, a.data, lda, m*k, b.data, ldb, k*n, beta, c.data, n, m*n, batch)
 }
 
 func (cpuBF16Device) GemmStrided(transA, transB bool, batch, m, n, k int, alpha float32,
 	a *Tensor, offA, lda, strideA int, b *Tensor, offB, ldb, strideB int,
 	beta float32, c *Tensor, offC, ldc, strideC int) {
-	kernels.SgemmBF16Batched(transA, transB, m, n, k, alpha, a.Data[offA:], lda, strideA, b.Data[offB:], ldb, strideB, beta, c.Data[offC:], ldc, strideC, batch)
+	kernels.SgemmBF16Batched(transA, transB, m, n, k, alpha, a.data[offA:], lda, strideA, b.data[offB:], ldb, strideB, beta, c.data[offC:], ldc, strideC, batch)
 }
 
 // WithPrecision returns the device that runs d's ops with matmuls at
@@ -150,7 +150,7 @@ func (ws *packedWeights) get(w *Tensor, transW bool, k, n int) *kernels.BF16Pack
 	if transW {
 		ldb = k
 	}
-	e.pb = kernels.PackBF16B(e.pb, transW, k, n, w.Data, ldb)
+	e.pb = kernels.PackBF16B(e.pb, transW, k, n, w.data, ldb)
 	e.valid = true
 	return e.pb
 }
@@ -178,7 +178,7 @@ func (ws *packedWeights) bytes() int {
 // back, costs more memory traffic than it saves when read once).
 func (cpuBF16Device) gemmWeight(ws *packedWeights, transW bool, m, n, k int, x, w *Tensor, beta float32, c *Tensor) {
 	if ws.has(w, transW, k, n) || kernels.BF16PackedBSaves(false, transW, m, n, k) {
-		kernels.SgemmBF16PackedB(false, m, n, k, 1, x.Data, k, ws.get(w, transW, k, n), beta, c.Data, n)
+		kernels.SgemmBF16PackedB(false, m, n, k, 1, x.data, k, ws.get(w, transW, k, n), beta, c.data, n)
 		return
 	}
 	CPUBF16.Gemm(false, transW, 1, m, n, k, 1, x, w, beta, c)

@@ -137,7 +137,7 @@ func (tp *Tape) Backward(loss *Tensor) {
 // release returns a dead gradient buffer to the free list.
 func (tp *Tape) release(g *Tensor) {
 	if g != nil {
-		tp.free = append(tp.free, g.Data)
+		tp.free = append(tp.free, g.data)
 	}
 }
 
@@ -146,7 +146,7 @@ func (tp *Tape) release(g *Tensor) {
 func (tp *Tape) pooledDirty(t *Tensor) *Tensor {
 	g := tp.arena.tensor()
 	g.dims, g.rank = t.dims, t.rank
-	g.Data = tp.floatsFromFreeDirty(g.Size())
+	g.data = tp.floatsFromFreeDirty(g.Size())
 	g.Grad, g.requiresGrad = nil, false
 	return g
 }
@@ -215,7 +215,7 @@ func (tp *Tape) ScratchInt32(n int) []int32 {
 func (tp *Tape) alloc(zero bool, shape ...int) *Tensor {
 	t := tp.arena.tensor()
 	t.setShape("alloc", shape)
-	t.Data = tp.arena.floats(t.Size(), zero)
+	t.data = tp.arena.floats(t.Size(), zero)
 	t.Grad = nil
 	t.requiresGrad = false
 	return t
@@ -235,7 +235,7 @@ func (tp *Tape) grad(t *Tensor) *Tensor {
 func (tp *Tape) pooled(t *Tensor) *Tensor {
 	g := tp.arena.tensor()
 	g.dims, g.rank = t.dims, t.rank
-	g.Data = tp.floatsFromFree(g.Size())
+	g.data = tp.floatsFromFree(g.Size())
 	g.Grad, g.requiresGrad = nil, false
 	return g
 }

@@ -41,11 +41,12 @@ func ParsePrecision(s string) (Precision, error) {
 	return FP32, fmt.Errorf("unknown precision %q (want fp32 or bf16)", s)
 }
 
-// CPUBF16 is the CPU device with BF16 matmuls (kernels.SgemmBF16): on CPUs
+// cpuBF16 is the CPU device with BF16 matmuls (kernels.SgemmBF16), what
+// WithPrecision(CPU, BF16) returns: on CPUs
 // with bf16 dot products (kernels level avx512bf16) they run on VDPBF16PS,
 // elsewhere on an emulation with the same rounding (see
 // kernels.BF16Hardware). Every other op is CPU's.
-var CPUBF16 Device = cpuBF16Device{}
+var cpuBF16 Device = cpuBF16Device{}
 
 type cpuBF16Device struct{ cpuDevice }
 
@@ -73,13 +74,16 @@ func (cpuBF16Device) GemmStrided(transA, transB bool, batch, m, n, k int, alpha 
 }
 
 // WithPrecision returns the device that runs d's ops with matmuls at
-// precision p: CPU or CPUBF16. It fails for other devices (a GPU backend has
+// precision p: CPU, or for BF16 the CPU device with bf16 matmuls
+// (kernels.SgemmBF16; on CPUs with bf16 dot products, level avx512bf16,
+// they run on VDPBF16PS, elsewhere on an emulation with the same rounding).
+// It fails for other devices (a GPU backend has
 // no bf16 path yet).
 func WithPrecision(d Device, p Precision) (Device, error) {
 	switch {
-	case d == CPU || d == CPUBF16:
+	case d == CPU || d == cpuBF16:
 		if p == BF16 {
-			return CPUBF16, nil
+			return cpuBF16, nil
 		}
 		return CPU, nil
 	case p == FP32:
@@ -91,7 +95,7 @@ func WithPrecision(d Device, p Precision) (Device, error) {
 // Packed weights. Every product that reads a weight reads it as B (forward
 // x·Wᵀ, backward dY·W), and SgemmBF16 converts B to bf16 and packs it in
 // each product, once per thread that does not split B's columns. On the
-// avx512bf16 level CPUBF16 instead converts and packs each weight once per
+// avx512bf16 level cpuBF16 instead converts and packs each weight once per
 // pass of a tape (kernels.PackBF16B) and runs its products from the packed
 // copy (kernels.SgemmBF16PackedB), which gives the same bits.
 //
@@ -181,7 +185,7 @@ func (cpuBF16Device) gemmWeight(ws *packedWeights, transW bool, m, n, k int, x, 
 		kernels.SgemmBF16PackedB(false, m, n, k, 1, x.data, k, ws.get(w, transW, k, n), beta, c.data, n)
 		return
 	}
-	CPUBF16.Gemm(false, transW, 1, m, n, k, 1, x, w, beta, c)
+	cpuBF16.Gemm(false, transW, 1, m, n, k, 1, x, w, beta, c)
 }
 
 // gemmWeight runs c = x·op(w) + beta*c for a weight w on the tape's device,
@@ -194,6 +198,6 @@ func (tp *Tape) gemmWeight(transW bool, m, n, k int, x, w *Tensor, beta float32,
 	tp.dev.Gemm(false, transW, 1, m, n, k, 1, x, w, beta, c)
 }
 
-// PackedWeightBytes returns the memory the tape holds in packed bf16 weights
+// packedWeightBytes returns the memory the tape holds in packed bf16 weights
 // (0 unless it has run bf16 products on the avx512bf16 level).
-func (tp *Tape) PackedWeightBytes() int { return tp.weights.bytes() }
+func (tp *Tape) packedWeightBytes() int { return tp.weights.bytes() }

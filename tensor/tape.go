@@ -74,9 +74,6 @@ func (tp *Tape) Device() Device { return tp.dev }
 // SetDevice makes the tape's ops run on d.
 func (tp *Tape) SetDevice(d Device) { tp.dev = d }
 
-// NoGrad reports whether the tape records nothing.
-func (tp *Tape) NoGrad() bool { return tp.noGrad }
-
 // Seed sets the dropout stream; call it at the start of every step with a
 // value derived from the run's seed and the step, so runs are reproducible.
 func (tp *Tape) Seed(seed uint64) { tp.seed, tp.offset = seed, 0 }

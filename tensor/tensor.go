@@ -24,15 +24,16 @@ const MaxRank = 4
 
 // Tensor is a dense row-major float32 array with an optional gradient.
 type Tensor struct {
+	// Grad is the gradient of the loss with respect to this tensor, same
+	// shape; nil until a backward pass reaches it (parameters have it
+	// allocated up front).
+	Grad *Tensor
+
 	// data holds the values, row-major, len(data) == Size(). It is reached
 	// from outside the package only through Host, CopyTo, CopyFrom and Item,
 	// so that storage can later live on another device; the CPU device and
 	// the ops read it directly (no call in inner loops).
 	data []float32
-	// Grad is the gradient of the loss with respect to this tensor, same
-	// shape; nil until a backward pass reaches it (parameters have it
-	// allocated up front).
-	Grad *Tensor
 
 	dims         [MaxRank]int
 	rank         int

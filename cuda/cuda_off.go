@@ -53,11 +53,11 @@ func (*Device) LayerNorm(y, mean, rstd, x, w, b *tensor.Tensor, rows, cols int, 
 func (*Device) LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *tensor.Tensor, rows, cols int) {
 	off()
 }
-func (*Device) Pointwise(f *tensor.Pointwise, y, x *tensor.Tensor)              { off() }
-func (*Device) PointwiseBackward(f *tensor.Pointwise, dx, x, dy *tensor.Tensor) { off() }
-func (*Device) DropoutMask(mask *tensor.Tensor, p float32, seed, offset uint64) { off() }
-func (*Device) Gather(dst, table *tensor.Tensor, idx []int32, cols int)         { off() }
-func (*Device) ScatterAdd(dtable, src *tensor.Tensor, idx []int32, cols int)    { off() }
+func (*Device) Pointwise(f *tensor.Pointwise, y, x *tensor.Tensor)                 { off() }
+func (*Device) PointwiseBackward(f *tensor.Pointwise, dx, x, dy *tensor.Tensor)    { off() }
+func (*Device) DropoutMask(mask *tensor.Tensor, p float32, seed, offset uint64)    { off() }
+func (*Device) Gather(dst, table *tensor.Tensor, idx []int32, cols int)            { off() }
+func (*Device) ScatterAdd(dtable, src *tensor.Tensor, idx []int32, cols, skip int) { off() }
 func (*Device) CrossEntropy(dlogits, logits *tensor.Tensor, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int) {
 	off()
 	return 0, 0

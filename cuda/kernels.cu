@@ -367,6 +367,7 @@ extern "C" __global__ void k_scatter(const ScatterArgs a) {
 	const int* pos = (const int*)a.pos;
 	for (int u = blockIdx.x; u < a.nu; u += gridDim.x) {
 		long long row = rows[u];
+		if (row == a.skip) continue; // the padding row keeps its gradient
 		int s = starts[u], e = starts[u + 1];
 		for (int c = threadIdx.x; c < a.cols; c += blockDim.x) {
 			float acc = dt[row * a.cols + c];

@@ -306,9 +306,9 @@ func (d *Device) Gather(dst, table *tensor.Tensor, idx []int32, cols int) {
 	d.launch(kGather, d.blocks(int64(len(idx)*cols)), 1, 256, 1, unsafe.Pointer(&args))
 }
 
-// ScatterAdd adds row i of src into row idx[i] of dtable; repeated indices
-// add up in index order, as on the CPU.
-func (d *Device) ScatterAdd(dtable, src *tensor.Tensor, idx []int32, cols int) {
+// ScatterAdd adds row i of src into row idx[i] of dtable, except into row
+// skip; repeated indices add up in index order, as on the CPU.
+func (d *Device) ScatterAdd(dtable, src *tensor.Tensor, idx []int32, cols, skip int) {
 	d.begin()
 	defer d.end()
 	if len(idx) == 0 || cols == 0 {
@@ -320,7 +320,7 @@ func (d *Device) ScatterAdd(dtable, src *tensor.Tensor, idx []int32, cols int) {
 	ps := d.ptr(src, read)
 	pt := d.ptr(dtable, rw)
 	args := C.ScatterArgs{dtable: C.dptr(pt), src: C.dptr(ps), rows: C.dptr(groups), starts: C.dptr(groups + 4*uint64(nu)),
-		pos: C.dptr(groups + 4*uint64(2*nu+1)), nu: C.int(nu), cols: C.int(cols)}
+		pos: C.dptr(groups + 4*uint64(2*nu+1)), nu: C.int(nu), cols: C.int(cols), skip: C.int(skip)}
 	bx := min(256, (cols+31)/32*32)
 	d.launch(kScatter, min(nu, 65535), 1, bx, 1, unsafe.Pointer(&args))
 }

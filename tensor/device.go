@@ -42,9 +42,11 @@ type Device interface {
 	// DropoutMask fills mask with 0 or 1/(1-p), keeping each element with
 	// probability 1-p from a counter-based stream (seed, offset+i).
 	DropoutMask(mask *Tensor, p float32, seed, offset uint64)
-	// Gather copies rows idx of table into dst; ScatterAdd is its backward.
+	// Gather copies rows idx of table into dst; ScatterAdd is its backward,
+	// adding into every row of dtable but skip (an embedding's padding row;
+	// -1 for none).
 	Gather(dst, table *Tensor, idx []int32, cols int)
-	ScatterAdd(dtable, src *Tensor, idx []int32, cols int)
+	ScatterAdd(dtable, src *Tensor, idx []int32, cols, skip int)
 	// CrossEntropy returns the summed loss and count of rows whose label is
 	// not ignore, writing gradScale*(softmax-onehot) into dlogits if not nil.
 	CrossEntropy(dlogits, logits *Tensor, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int)
@@ -126,8 +128,8 @@ func (cpuDevice) Gather(dst, table *Tensor, idx []int32, cols int) {
 	kernels.GatherRows(dst.data, table.data, idx, cols)
 }
 
-func (cpuDevice) ScatterAdd(dtable, src *Tensor, idx []int32, cols int) {
-	kernels.ScatterAddRows(dtable.data, src.data, idx, cols)
+func (cpuDevice) ScatterAdd(dtable, src *Tensor, idx []int32, cols, skip int) {
+	kernels.ScatterAddRows(dtable.data, src.data, idx, cols, skip)
 }
 
 func (cpuDevice) CrossEntropy(dlogits, logits *Tensor, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int) {

@@ -125,4 +125,12 @@ typedef struct {
 	int square, pad;
 } SumArgs;
 
+/* *(float*)dst = (float)(scale * the float64 sum of part[0..n) in order). */
+typedef struct {
+	dptr dst, part;
+	long long n;
+	float scale;
+	int pad;
+} FinishArgs;
+
 #endif

@@ -325,40 +325,37 @@ func (d *Device) ScatterAdd(dtable, src *tensor.Tensor, idx []int32, cols, skip 
 	d.launch(kScatter, min(nu, 65535), 1, bx, 1, unsafe.Pointer(&args))
 }
 
-// CrossEntropy computes per-row losses on the device and sums them on the
-// host in row order (as package kernels does); it waits for the device.
-func (d *Device) CrossEntropy(dlogits, logits *tensor.Tensor, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int) {
+// CrossEntropy computes per-row losses on the device and sums them there
+// in row order (as package kernels does) into loss, without waiting.
+func (d *Device) CrossEntropy(loss, dlogits, logits *tensor.Tensor, labels []int32, rows, cols int, ignore int32, scale float32) {
 	d.begin()
 	defer d.end()
+	pout := d.ptr(loss, write)
 	if rows == 0 {
-		return 0, 0
+		d.ew(kFill, pout, 0, 0, 1, 0)
+		return
 	}
-	count := 0
 	for r, l := range labels[:rows] {
-		if l == ignore {
-			continue
-		}
-		if l < 0 || int(l) >= cols {
+		if l != ignore && (l < 0 || int(l) >= cols) {
 			panic(fmt.Sprintf("cuda.CrossEntropy: label %d at row %d outside [0,%d)", l, r, cols))
 		}
-		count++
 	}
 	pl := d.stageRaw(asBytes(labels[:rows]))
 	px := d.ptr(logits, read)
 	pd := d.ptr(dlogits, write)
 	losses := d.scratchFor("xent", 8*rows)
 	args := C.XentArgs{dlogits: C.dptr(pd), logits: C.dptr(px), labels: C.dptr(pl), losses: C.dptr(losses),
-		rows: C.int(rows), cols: C.int(cols), ignore: C.int(ignore), gscale: C.float(gradScale)}
+		rows: C.int(rows), cols: C.int(cols), ignore: C.int(ignore), gscale: C.float(scale)}
 	d.launch(kXent, min(rows, 65535), 1, 256, 1, unsafe.Pointer(&args))
-	host := make([]float64, rows)
-	d.download(unsafe.Pointer(&host[0]), losses, 8*rows)
-	var sum float64
-	for r, l := range host {
-		if labels[r] != ignore {
-			sum += l
-		}
-	}
-	return sum, count
+	// Ignored rows have loss 0: adding them changes no sum.
+	d.finishSum(pout, losses, rows, scale)
+}
+
+// finishSum writes float32(scale * the float64 sum of n values at part,
+// in order) to dst, on the device.
+func (d *Device) finishSum(dst, part uint64, n int, scale float32) {
+	args := C.FinishArgs{dst: C.dptr(dst), part: C.dptr(part), n: C.longlong(n), scale: C.float(scale)}
+	d.launch(kSumFinish, 1, 1, 1, 1, unsafe.Pointer(&args))
 }
 
 // Add sets dst = a + b.
@@ -385,6 +382,25 @@ func (d *Device) Axpy(alpha float32, x, y *tensor.Tensor) {
 	px := d.ptr(x, read)
 	py := d.ptr(y, rw)
 	d.ew(kAxpy, py, px, 0, y.Size(), alpha)
+}
+
+// AxpyScalar adds s*x to y, s the value of the one-element tensor s.
+func (d *Device) AxpyScalar(s, x, y *tensor.Tensor) {
+	d.begin()
+	defer d.end()
+	ps, px := d.ptr(s, read), d.ptr(x, read)
+	py := d.ptr(y, rw)
+	d.ew(kAxpyDev, py, px, ps, y.Size(), 0)
+}
+
+// AddScalar adds s*f to every element of y, s the value of the
+// one-element tensor s.
+func (d *Device) AddScalar(y, s *tensor.Tensor, f float32) {
+	d.begin()
+	defer d.end()
+	ps := d.ptr(s, read)
+	py := d.ptr(y, rw)
+	d.ew(kAddDev, py, 0, ps, y.Size(), f)
 }
 
 // Scale multiplies x by alpha.
@@ -435,26 +451,42 @@ func (d *Device) Permute(dst, src *tensor.Tensor, dims []int, perm []int, acc bo
 	d.launch(kPermute, d.blocks(int64(s)), 1, 256, 1, unsafe.Pointer(&args))
 }
 
-// Sum returns the float64 sum of x; it waits for the device.
-func (d *Device) Sum(x *tensor.Tensor) float64 {
+// Sum writes scale times the float64 sum of x into dst, on the device:
+// per-block partial sums, then in block order (deterministic).
+func (d *Device) Sum(dst, x *tensor.Tensor, scale float32) {
 	d.begin()
 	defer d.end()
-	return d.sum(d.ptr(x, read), x.Size(), false)
+	pd := d.ptr(dst, write)
+	n := x.Size()
+	if n == 0 {
+		d.ew(kFill, pd, 0, 0, 1, 0)
+		return
+	}
+	part, g := d.partialSums(d.ptr(x, read), n, false)
+	d.finishSum(pd, part, g, scale)
 }
 
-// sum reduces n floats at p in float64: per-block partial sums on the
-// device, then in block order on the host (deterministic).
-func (d *Device) sum(p uint64, n int, square bool) float64 {
-	if n == 0 {
-		return 0
-	}
-	g := int(min((int64(n)+255)/256, 1024))
-	part := d.scratchFor("sum", 8*g)
+// partialSums launches k_sum over n floats at p (n > 0) and returns where
+// its g float64 per-block partial sums are.
+func (d *Device) partialSums(p uint64, n int, square bool) (part uint64, g int) {
+	g = int(min((int64(n)+255)/256, 1024))
+	part = d.scratchFor("sum", 8*g)
 	args := C.SumArgs{x: C.dptr(p), part: C.dptr(part), n: C.longlong(n)}
 	if square {
 		args.square = 1
 	}
 	d.launch(kSum, g, 1, 256, 1, unsafe.Pointer(&args))
+	return part, g
+}
+
+// sum reduces n floats at p in float64: per-block partial sums on the
+// device, then in block order on the host (deterministic); it waits for
+// the device.
+func (d *Device) sum(p uint64, n int, square bool) float64 {
+	if n == 0 {
+		return 0
+	}
+	part, g := d.partialSums(p, n, square)
 	host := make([]float64, g)
 	d.download(unsafe.Pointer(&host[0]), part, 8*g)
 	var s float64

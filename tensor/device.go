@@ -47,20 +47,28 @@ type Device interface {
 	// -1 for none).
 	Gather(dst, table *Tensor, idx []int32, cols int)
 	ScatterAdd(dtable, src *Tensor, idx []int32, cols, skip int)
-	// CrossEntropy returns the summed loss and count of rows whose label is
-	// not ignore, writing gradScale*(softmax-onehot) into dlogits if not nil.
-	CrossEntropy(dlogits, logits *Tensor, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int)
+	// CrossEntropy writes into loss (one element) scale times the float64
+	// sum of the losses of rows whose label is not ignore, rounded once, and
+	// scale*(softmax-onehot) into dlogits if not nil. The loss stays on the
+	// device: callers read it with Item.
+	CrossEntropy(loss, dlogits, logits *Tensor, labels []int32, rows, cols int, ignore int32, scale float32)
 	// Elementwise: dst = a+b; dst = a*b; dst += a*b; y += alpha*x; x *= alpha.
 	Add(dst, a, b *Tensor)
 	Mul(dst, a, b *Tensor)
 	MulAcc(dst, a, b *Tensor)
 	Axpy(alpha float32, x, y *Tensor)
 	Scale(alpha float32, x *Tensor)
+	// AxpyScalar adds s*x to y, and AddScalar adds s*f to every element of
+	// y, where s is the value of the one-element tensor s: the backward of
+	// a loss or a sum takes its upstream gradient where it lives.
+	AxpyScalar(s, x, y *Tensor)
+	AddScalar(y, s *Tensor, f float32)
 	// Permute writes src (shape dims) into dst with axes permuted by perm;
 	// with acc it adds instead of overwriting.
 	Permute(dst, src *Tensor, dims []int, perm []int, acc bool)
-	// Sum returns the float64 sum of all elements.
-	Sum(x *Tensor) float64
+	// Sum writes into dst (one element) scale times the float64 sum of x's
+	// elements, rounded once.
+	Sum(dst, x *Tensor, scale float32)
 	// Fill sets every element of x to v; Copy copies src into dst.
 	Fill(x *Tensor, v float32)
 	Copy(dst, src *Tensor)
@@ -132,8 +140,9 @@ func (cpuDevice) ScatterAdd(dtable, src *Tensor, idx []int32, cols, skip int) {
 	kernels.ScatterAddRows(dtable.data, src.data, idx, cols, skip)
 }
 
-func (cpuDevice) CrossEntropy(dlogits, logits *Tensor, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int) {
-	return kernels.CrossEntropy(data(dlogits), logits.data, labels, rows, cols, ignore, gradScale)
+func (cpuDevice) CrossEntropy(loss, dlogits, logits *Tensor, labels []int32, rows, cols int, ignore int32, scale float32) {
+	sum, _ := kernels.CrossEntropy(data(dlogits), logits.data, labels, rows, cols, ignore, scale)
+	loss.data[0] = float32(sum * float64(scale))
 }
 
 func (cpuDevice) Add(dst, a, b *Tensor)            { kernels.Add(dst.data, a.data, b.data) }
@@ -141,12 +150,19 @@ func (cpuDevice) Mul(dst, a, b *Tensor)            { kernels.Mul(dst.data, a.dat
 func (cpuDevice) MulAcc(dst, a, b *Tensor)         { kernels.MulAcc(dst.data, a.data, b.data) }
 func (cpuDevice) Axpy(alpha float32, x, y *Tensor) { kernels.Axpy(alpha, x.data, y.data) }
 func (cpuDevice) Scale(alpha float32, x *Tensor)   { kernels.Scale(alpha, x.data) }
-func (cpuDevice) Sum(x *Tensor) float64 {
+func (cpuDevice) AxpyScalar(s, x, y *Tensor)       { kernels.Axpy(s.data[0], x.data, y.data) }
+func (cpuDevice) AddScalar(y, s *Tensor, f float32) {
+	v := float32(s.data[0] * f) // rounded before the adds: no FMA (as Fill then Axpy gave)
+	for i := range y.data {
+		y.data[i] += v
+	}
+}
+func (cpuDevice) Sum(dst, x *Tensor, scale float32) {
 	var s float64
 	for _, v := range x.data {
 		s += float64(v)
 	}
-	return s
+	dst.data[0] = float32(s * float64(scale))
 }
 
 func (cpuDevice) Fill(x *Tensor, v float32) {

@@ -1,7 +1,5 @@
 package tensor
 
-import "math"
-
 // IgnoreIndex is the label value that cross-entropy skips, as PyTorch's
 // ignore_index default and Hugging Face's MLM labels use it.
 const IgnoreIndex = -100
@@ -111,5 +109,3 @@ func (tp *Tape) passGrad(out, x *Tensor) {
 	}
 	tp.dev.Axpy(1, dy, x.Grad)
 }
-
-func isFinite(f float32) bool { return !math.IsNaN(float64(f)) && !math.IsInf(float64(f), 0) }

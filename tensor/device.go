@@ -152,9 +152,31 @@ func (cpuDevice) Axpy(alpha float32, x, y *Tensor) { kernels.Axpy(alpha, x.data,
 func (cpuDevice) Scale(alpha float32, x *Tensor)   { kernels.Scale(alpha, x.data) }
 func (cpuDevice) AxpyScalar(s, x, y *Tensor)       { kernels.Axpy(s.data[0], x.data, y.data) }
 func (cpuDevice) AddScalar(y, s *Tensor, f float32) {
-	v := float32(s.data[0] * f) // rounded before the adds: no FMA (as Fill then Axpy gave)
-	for i := range y.data {
-		y.data[i] += v
+	j := addScalarJobs.Get().(*addScalarJob)
+	j.y, j.v = y.data, float32(s.data[0]*f) // rounded before the adds: no FMA, as Fill then Axpy gave
+	kernels.ParallelFor(len(j.y), 1<<15, j.fn)
+	j.y = nil
+	addScalarJobs.Put(j)
+}
+
+// addScalarJob is AddScalar's work with a func value bound once, so that a
+// call passes ParallelFor no new closure (see permuteJob).
+type addScalarJob struct {
+	y  []float32
+	v  float32
+	fn func(lo, hi int)
+}
+
+var addScalarJobs = sync.Pool{New: func() any {
+	j := &addScalarJob{}
+	j.fn = j.run
+	return j
+}}
+
+func (j *addScalarJob) run(lo, hi int) {
+	y, v := j.y[lo:hi], j.v
+	for i := range y {
+		y[i] += v
 	}
 }
 func (cpuDevice) Sum(dst, x *Tensor, scale float32) {

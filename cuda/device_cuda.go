@@ -115,8 +115,9 @@ func (d *Device) end() {
 
 // ptr returns the device address of t's data, preparing it for access acc
 // (see registry). One-element tensors at the start of device-owned memory
-// are host-coherent: the tape writes losses and sums on the host and reads
-// the loss gradient there, so such a tensor is uploaded before a read and
+// are host-coherent: callers read losses and sums with Item on the host
+// (the tape itself no longer touches them there), so such a tensor is
+// uploaded before a read and
 // copied back after a write.
 func (d *Device) ptr(t *tensor.Tensor, acc access) uint64 {
 	if t == nil || t.Size() == 0 {

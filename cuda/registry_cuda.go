@@ -39,8 +39,8 @@ import (
 //     if the method reads it, and left uninitialised if it only writes it.
 //
 // One-element tensors at the start of a device-owned buffer (losses, the
-// loss gradient, sums) are kept coherent both ways instead, because the
-// tape reads and writes them on the host (see Device.ptr).
+// loss gradient, sums) are kept coherent both ways instead, because
+// callers read them with Item on the host (see Device.ptr).
 type registry struct {
 	mem     devMem
 	entries []*entry // sorted by base, disjoint

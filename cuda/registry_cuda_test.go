@@ -110,8 +110,7 @@ func TestHostZeroingReachesTheDevice(t *testing.T) {
 }
 
 // One-element tensors at the start of device-owned memory are kept equal
-// on host and device: the tape writes losses on the host and reads the
-// loss gradient there.
+// on host and device: callers read losses with Item on the host.
 func TestScalarsStayCoherent(t *testing.T) {
 	dev := device(t)
 	tp := tensor.NewTape()

@@ -53,14 +53,13 @@ func (*Device) LayerNorm(y, mean, rstd, x, w, b *tensor.Tensor, rows, cols int, 
 func (*Device) LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *tensor.Tensor, rows, cols int) {
 	off()
 }
-func (*Device) Pointwise(f *tensor.Pointwise, y, x *tensor.Tensor)              { off() }
-func (*Device) PointwiseBackward(f *tensor.Pointwise, dx, x, dy *tensor.Tensor) { off() }
-func (*Device) DropoutMask(mask *tensor.Tensor, p float32, seed, offset uint64) { off() }
-func (*Device) Gather(dst, table *tensor.Tensor, idx []int32, cols int)         { off() }
-func (*Device) ScatterAdd(dtable, src *tensor.Tensor, idx []int32, cols int)    { off() }
-func (*Device) CrossEntropy(dlogits, logits *tensor.Tensor, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int) {
+func (*Device) Pointwise(f *tensor.Pointwise, y, x *tensor.Tensor)                 { off() }
+func (*Device) PointwiseBackward(f *tensor.Pointwise, dx, x, dy *tensor.Tensor)    { off() }
+func (*Device) DropoutMask(mask *tensor.Tensor, p float32, seed, offset uint64)    { off() }
+func (*Device) Gather(dst, table *tensor.Tensor, idx []int32, cols int)            { off() }
+func (*Device) ScatterAdd(dtable, src *tensor.Tensor, idx []int32, cols, skip int) { off() }
+func (*Device) CrossEntropy(loss, dlogits, logits *tensor.Tensor, labels []int32, rows, cols int, ignore int32, scale float32) {
 	off()
-	return 0, 0
 }
 func (*Device) Add(dst, a, b *tensor.Tensor)                                      { off() }
 func (*Device) Mul(dst, a, b *tensor.Tensor)                                      { off() }
@@ -68,6 +67,8 @@ func (*Device) MulAcc(dst, a, b *tensor.Tensor)                                 
 func (*Device) Axpy(alpha float32, x, y *tensor.Tensor)                           { off() }
 func (*Device) Scale(alpha float32, x *tensor.Tensor)                             { off() }
 func (*Device) Permute(dst, src *tensor.Tensor, dims []int, perm []int, acc bool) { off() }
-func (*Device) Sum(x *tensor.Tensor) float64                                      { off(); return 0 }
+func (*Device) Sum(dst, x *tensor.Tensor, scale float32)                          { off() }
+func (*Device) AxpyScalar(s, x, y *tensor.Tensor)                                 { off() }
+func (*Device) AddScalar(y, s *tensor.Tensor, f float32)                          { off() }
 func (*Device) Fill(x *tensor.Tensor, v float32)                                  { off() }
 func (*Device) Copy(dst, src *tensor.Tensor)                                      { off() }

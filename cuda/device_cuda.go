@@ -115,14 +115,15 @@ func (d *Device) end() {
 
 // ptr returns the device address of t's data, preparing it for access acc
 // (see registry). One-element tensors at the start of device-owned memory
-// are host-coherent: the tape writes losses and sums on the host and reads
-// the loss gradient there, so such a tensor is uploaded before a read and
+// are host-coherent: callers read losses and sums with Item on the host
+// (the tape itself no longer touches them there), so such a tensor is
+// uploaded before a read and
 // copied back after a write.
 func (d *Device) ptr(t *tensor.Tensor, acc access) uint64 {
-	if t == nil || len(t.Data) == 0 {
+	if t == nil || t.Size() == 0 {
 		return 0
 	}
-	return d.ptrData(t.Data, acc)
+	return d.ptrData(t.Host(), acc)
 }
 
 func (d *Device) ptrData(x []float32, acc access) uint64 {

@@ -86,10 +86,11 @@ typedef struct {
 } GatherArgs;
 
 /* Scatter-add grouped by target row: for each of nu distinct rows rows[u]
- * (int32), add src rows pos[starts[u]..starts[u+1]) (int32) in order. */
+ * (int32) but skip (-1: none), add src rows pos[starts[u]..starts[u+1])
+ * (int32) in order. */
 typedef struct {
 	dptr dtable, src, rows, starts, pos;
-	int nu, cols;
+	int nu, cols, skip, pad;
 } ScatterArgs;
 
 /* Cross-entropy per row: losses[r] (float64) and, if dlogits != 0,
@@ -123,5 +124,13 @@ typedef struct {
 	long long n;
 	int square, pad;
 } SumArgs;
+
+/* *(float*)dst = (float)(scale * the float64 sum of part[0..n) in order). */
+typedef struct {
+	dptr dst, part;
+	long long n;
+	float scale;
+	int pad;
+} FinishArgs;
 
 #endif

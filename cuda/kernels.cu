@@ -9,7 +9,8 @@
 //   k_softmax*, k_layernorm*: one warp per row, blockDim.x = 128;
 //   k_xent: one block per row (grid-stride over rows), blockDim.x = 256;
 //   k_colsum_part: blockDim = (32, 8), grid = (ceil(cols/32), nchunk);
-//   k_scatter: one block per distinct row; k_sum: blockDim.x = 256.
+//   k_scatter: one block per distinct row; k_sum: blockDim.x = 256;
+//   k_sum_finish: one thread.
 
 #include "kargs.h"
 
@@ -87,6 +88,21 @@ extern "C" __global__ void k_axpy(const EwArgs a) {
 	float* d = (float*)a.d;
 	const float* x = (const float*)a.a;
 	for (long long i = gtid(); i < a.n; i += gstride()) d[i] = d[i] + a.s * x[i];
+}
+
+// d += s*x and d += s*a.s, s the float at a.b (a loss or sum's upstream
+// gradient, left on the device), as k_axpy and k_fill then k_axpy(1).
+extern "C" __global__ void k_axpy_dev(const EwArgs a) {
+	float* d = (float*)a.d;
+	const float* x = (const float*)a.a;
+	const float s = *(const float*)a.b;
+	for (long long i = gtid(); i < a.n; i += gstride()) d[i] = d[i] + s * x[i];
+}
+
+extern "C" __global__ void k_add_dev(const EwArgs a) {
+	float* d = (float*)a.d;
+	const float v = *(const float*)a.b * a.s;
+	for (long long i = gtid(); i < a.n; i += gstride()) d[i] = d[i] + v;
 }
 
 extern "C" __global__ void k_add(const EwArgs a) {
@@ -367,6 +383,7 @@ extern "C" __global__ void k_scatter(const ScatterArgs a) {
 	const int* pos = (const int*)a.pos;
 	for (int u = blockIdx.x; u < a.nu; u += gridDim.x) {
 		long long row = rows[u];
+		if (row == a.skip) continue; // the padding row keeps its gradient
 		int s = starts[u], e = starts[u + 1];
 		for (int c = threadIdx.x; c < a.cols; c += blockDim.x) {
 			float acc = dt[row * a.cols + c];
@@ -459,4 +476,15 @@ extern "C" __global__ void k_sum(const SumArgs a) {
 	}
 	acc = block_sum_d(acc, sh);
 	if (threadIdx.x == 0) ((double*)a.part)[blockIdx.x] = acc;
+}
+
+// The final sum of k_sum's partials or k_xent's row losses, in order as
+// the Go side summed them on the host before, scaled and rounded once into
+// a one-element tensor that stays on the device. One thread.
+extern "C" __global__ void k_sum_finish(const FinishArgs a) {
+	if (gtid() != 0) return;
+	const double* p = (const double*)a.part;
+	double s = 0.0;
+	for (long long i = 0; i < a.n; i++) s += p[i];
+	*(float*)a.dst = (float)(s * (double)a.scale);
 }

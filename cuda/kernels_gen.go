@@ -9,6 +9,8 @@ const (
 	kFill kernel = iota
 	kScale
 	kAxpy
+	kAxpyDev
+	kAddDev
 	kAdd
 	kMul
 	kMulacc
@@ -30,6 +32,7 @@ const (
 	kPermute
 	kAdamw
 	kSum
+	kSumFinish
 	numKernels
 )
 
@@ -38,6 +41,8 @@ var kernelNames = [numKernels]string{
 	"k_fill",
 	"k_scale",
 	"k_axpy",
+	"k_axpy_dev",
+	"k_add_dev",
 	"k_add",
 	"k_mul",
 	"k_mulacc",
@@ -59,4 +64,5 @@ var kernelNames = [numKernels]string{
 	"k_permute",
 	"k_adamw",
 	"k_sum",
+	"k_sum_finish",
 }

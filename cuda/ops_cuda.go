@@ -229,7 +229,7 @@ func (d *Device) Pointwise(f *tensor.Pointwise, y, x *tensor.Tensor) {
 	k := d.pointwiseKernels(f)
 	px := d.ptr(x, read)
 	py := d.ptr(y, write)
-	d.ew(k[0], py, px, 0, len(x.Data), 0)
+	d.ew(k[0], py, px, 0, x.Size(), 0)
 }
 
 // PointwiseBackward accumulates dx += dy*f'(x) with the kernel
@@ -240,7 +240,7 @@ func (d *Device) PointwiseBackward(f *tensor.Pointwise, dx, x, dy *tensor.Tensor
 	k := d.pointwiseKernels(f)
 	px, pdy := d.ptr(x, read), d.ptr(dy, read)
 	pdx := d.ptr(dx, rw)
-	d.ew(k[1], pdx, px, pdy, len(x.Data), 0)
+	d.ew(k[1], pdx, px, pdy, x.Size(), 0)
 }
 
 // pointwiseKernels returns f's forward and backward kernels, found by name
@@ -268,7 +268,7 @@ func (d *Device) pointwiseKernels(f *tensor.Pointwise) [2]kernel {
 func (d *Device) DropoutMask(mask *tensor.Tensor, p float32, seed, offset uint64) {
 	d.begin()
 	defer d.end()
-	n := len(mask.Data)
+	n := mask.Size()
 	pm := d.ptr(mask, write)
 	if n == 0 {
 		return
@@ -298,7 +298,7 @@ func (d *Device) Gather(dst, table *tensor.Tensor, idx []int32, cols int) {
 	if len(idx) == 0 || cols == 0 {
 		return
 	}
-	checkIndices("Gather", idx, len(table.Data)/cols)
+	checkIndices("Gather", idx, table.Size()/cols)
 	pi := d.stageRaw(asBytes(idx))
 	pt := d.ptr(table, read)
 	pd := d.ptr(dst, write)
@@ -306,59 +306,56 @@ func (d *Device) Gather(dst, table *tensor.Tensor, idx []int32, cols int) {
 	d.launch(kGather, d.blocks(int64(len(idx)*cols)), 1, 256, 1, unsafe.Pointer(&args))
 }
 
-// ScatterAdd adds row i of src into row idx[i] of dtable; repeated indices
-// add up in index order, as on the CPU.
-func (d *Device) ScatterAdd(dtable, src *tensor.Tensor, idx []int32, cols int) {
+// ScatterAdd adds row i of src into row idx[i] of dtable, except into row
+// skip; repeated indices add up in index order, as on the CPU.
+func (d *Device) ScatterAdd(dtable, src *tensor.Tensor, idx []int32, cols, skip int) {
 	d.begin()
 	defer d.end()
 	if len(idx) == 0 || cols == 0 {
 		return
 	}
-	nrows := len(dtable.Data) / cols
+	nrows := dtable.Size() / cols
 	checkIndices("ScatterAdd", idx, nrows)
 	groups, nu := d.stageGroups(idx, nrows)
 	ps := d.ptr(src, read)
 	pt := d.ptr(dtable, rw)
 	args := C.ScatterArgs{dtable: C.dptr(pt), src: C.dptr(ps), rows: C.dptr(groups), starts: C.dptr(groups + 4*uint64(nu)),
-		pos: C.dptr(groups + 4*uint64(2*nu+1)), nu: C.int(nu), cols: C.int(cols)}
+		pos: C.dptr(groups + 4*uint64(2*nu+1)), nu: C.int(nu), cols: C.int(cols), skip: C.int(skip)}
 	bx := min(256, (cols+31)/32*32)
 	d.launch(kScatter, min(nu, 65535), 1, bx, 1, unsafe.Pointer(&args))
 }
 
-// CrossEntropy computes per-row losses on the device and sums them on the
-// host in row order (as package kernels does); it waits for the device.
-func (d *Device) CrossEntropy(dlogits, logits *tensor.Tensor, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int) {
+// CrossEntropy computes per-row losses on the device and sums them there
+// in row order (as package kernels does) into loss, without waiting.
+func (d *Device) CrossEntropy(loss, dlogits, logits *tensor.Tensor, labels []int32, rows, cols int, ignore int32, scale float32) {
 	d.begin()
 	defer d.end()
+	pout := d.ptr(loss, write)
 	if rows == 0 {
-		return 0, 0
+		d.ew(kFill, pout, 0, 0, 1, 0)
+		return
 	}
-	count := 0
 	for r, l := range labels[:rows] {
-		if l == ignore {
-			continue
-		}
-		if l < 0 || int(l) >= cols {
+		if l != ignore && (l < 0 || int(l) >= cols) {
 			panic(fmt.Sprintf("cuda.CrossEntropy: label %d at row %d outside [0,%d)", l, r, cols))
 		}
-		count++
 	}
 	pl := d.stageRaw(asBytes(labels[:rows]))
 	px := d.ptr(logits, read)
 	pd := d.ptr(dlogits, write)
 	losses := d.scratchFor("xent", 8*rows)
 	args := C.XentArgs{dlogits: C.dptr(pd), logits: C.dptr(px), labels: C.dptr(pl), losses: C.dptr(losses),
-		rows: C.int(rows), cols: C.int(cols), ignore: C.int(ignore), gscale: C.float(gradScale)}
+		rows: C.int(rows), cols: C.int(cols), ignore: C.int(ignore), gscale: C.float(scale)}
 	d.launch(kXent, min(rows, 65535), 1, 256, 1, unsafe.Pointer(&args))
-	host := make([]float64, rows)
-	d.download(unsafe.Pointer(&host[0]), losses, 8*rows)
-	var sum float64
-	for r, l := range host {
-		if labels[r] != ignore {
-			sum += l
-		}
-	}
-	return sum, count
+	// Ignored rows have loss 0: adding them changes no sum.
+	d.finishSum(pout, losses, rows, scale)
+}
+
+// finishSum writes float32(scale * the float64 sum of n values at part,
+// in order) to dst, on the device.
+func (d *Device) finishSum(dst, part uint64, n int, scale float32) {
+	args := C.FinishArgs{dst: C.dptr(dst), part: C.dptr(part), n: C.longlong(n), scale: C.float(scale)}
+	d.launch(kSumFinish, 1, 1, 1, 1, unsafe.Pointer(&args))
 }
 
 // Add sets dst = a + b.
@@ -375,7 +372,7 @@ func (d *Device) binary(k kernel, dst, a, b *tensor.Tensor, acc access) {
 	defer d.end()
 	pa, pb := d.ptr(a, read), d.ptr(b, read)
 	pd := d.ptr(dst, acc)
-	d.ew(k, pd, pa, pb, len(dst.Data), 0)
+	d.ew(k, pd, pa, pb, dst.Size(), 0)
 }
 
 // Axpy adds alpha*x to y.
@@ -384,7 +381,26 @@ func (d *Device) Axpy(alpha float32, x, y *tensor.Tensor) {
 	defer d.end()
 	px := d.ptr(x, read)
 	py := d.ptr(y, rw)
-	d.ew(kAxpy, py, px, 0, len(y.Data), alpha)
+	d.ew(kAxpy, py, px, 0, y.Size(), alpha)
+}
+
+// AxpyScalar adds s*x to y, s the value of the one-element tensor s.
+func (d *Device) AxpyScalar(s, x, y *tensor.Tensor) {
+	d.begin()
+	defer d.end()
+	ps, px := d.ptr(s, read), d.ptr(x, read)
+	py := d.ptr(y, rw)
+	d.ew(kAxpyDev, py, px, ps, y.Size(), 0)
+}
+
+// AddScalar adds s*f to every element of y, s the value of the
+// one-element tensor s.
+func (d *Device) AddScalar(y, s *tensor.Tensor, f float32) {
+	d.begin()
+	defer d.end()
+	ps := d.ptr(s, read)
+	py := d.ptr(y, rw)
+	d.ew(kAddDev, py, 0, ps, y.Size(), f)
 }
 
 // Scale multiplies x by alpha.
@@ -392,7 +408,7 @@ func (d *Device) Scale(alpha float32, x *tensor.Tensor) {
 	d.begin()
 	defer d.end()
 	px := d.ptr(x, rw)
-	d.ew(kScale, px, 0, 0, len(x.Data), alpha)
+	d.ew(kScale, px, 0, 0, x.Size(), alpha)
 }
 
 // Permute writes src (shape dims) into dst with axes permuted, or adds.
@@ -435,26 +451,42 @@ func (d *Device) Permute(dst, src *tensor.Tensor, dims []int, perm []int, acc bo
 	d.launch(kPermute, d.blocks(int64(s)), 1, 256, 1, unsafe.Pointer(&args))
 }
 
-// Sum returns the float64 sum of x; it waits for the device.
-func (d *Device) Sum(x *tensor.Tensor) float64 {
+// Sum writes scale times the float64 sum of x into dst, on the device:
+// per-block partial sums, then in block order (deterministic).
+func (d *Device) Sum(dst, x *tensor.Tensor, scale float32) {
 	d.begin()
 	defer d.end()
-	return d.sum(d.ptr(x, read), len(x.Data), false)
+	pd := d.ptr(dst, write)
+	n := x.Size()
+	if n == 0 {
+		d.ew(kFill, pd, 0, 0, 1, 0)
+		return
+	}
+	part, g := d.partialSums(d.ptr(x, read), n, false)
+	d.finishSum(pd, part, g, scale)
 }
 
-// sum reduces n floats at p in float64: per-block partial sums on the
-// device, then in block order on the host (deterministic).
-func (d *Device) sum(p uint64, n int, square bool) float64 {
-	if n == 0 {
-		return 0
-	}
-	g := int(min((int64(n)+255)/256, 1024))
-	part := d.scratchFor("sum", 8*g)
+// partialSums launches k_sum over n floats at p (n > 0) and returns where
+// its g float64 per-block partial sums are.
+func (d *Device) partialSums(p uint64, n int, square bool) (part uint64, g int) {
+	g = int(min((int64(n)+255)/256, 1024))
+	part = d.scratchFor("sum", 8*g)
 	args := C.SumArgs{x: C.dptr(p), part: C.dptr(part), n: C.longlong(n)}
 	if square {
 		args.square = 1
 	}
 	d.launch(kSum, g, 1, 256, 1, unsafe.Pointer(&args))
+	return part, g
+}
+
+// sum reduces n floats at p in float64: per-block partial sums on the
+// device, then in block order on the host (deterministic); it waits for
+// the device.
+func (d *Device) sum(p uint64, n int, square bool) float64 {
+	if n == 0 {
+		return 0
+	}
+	part, g := d.partialSums(p, n, square)
 	host := make([]float64, g)
 	d.download(unsafe.Pointer(&host[0]), part, 8*g)
 	var s float64
@@ -469,11 +501,11 @@ func (d *Device) Fill(x *tensor.Tensor, v float32) {
 	d.begin()
 	defer d.end()
 	px := d.ptr(x, write)
-	if v == 0 && len(x.Data) > 1 {
-		must(cuMemset32(px, 0, len(x.Data)), "cuMemsetD32Async")
+	if v == 0 && x.Size() > 1 {
+		must(cuMemset32(px, 0, x.Size()), "cuMemsetD32Async")
 		return
 	}
-	d.ew(kFill, px, 0, 0, len(x.Data), v)
+	d.ew(kFill, px, 0, 0, x.Size(), v)
 }
 
 // Copy copies src into dst.
@@ -482,7 +514,7 @@ func (d *Device) Copy(dst, src *tensor.Tensor) {
 	defer d.end()
 	ps := d.ptr(src, read)
 	pd := d.ptr(dst, write)
-	if n := len(src.Data); n > 0 {
+	if n := src.Size(); n > 0 {
 		must(cuDtoD(pd, ps, 4*n), "copy on the device")
 	}
 }

@@ -12,8 +12,8 @@ import (
 
 // The host-shadow registry maps host float32 storage to device buffers.
 //
-// A tensor's Data slice names its storage: the registry keeps one device
-// buffer per host range it has met, found by interval lookup from the
+// A tensor's host slice (Tensor.Host) names its storage: the registry keeps
+// one device buffer per host range it has met, found by interval lookup from the
 // address of the slice's first element, so views (a parameter inside
 // nn.ParamSet.Data, a Reshape, a padding row) resolve to (buffer, offset).
 // A range first met is allocated to the end of its slice's capacity; a
@@ -39,8 +39,8 @@ import (
 //     if the method reads it, and left uninitialised if it only writes it.
 //
 // One-element tensors at the start of a device-owned buffer (losses, the
-// loss gradient, sums) are kept coherent both ways instead, because the
-// tape reads and writes them on the host (see Device.ptr).
+// loss gradient, sums) are kept coherent both ways instead, because
+// callers read them with Item on the host (see Device.ptr).
 type registry struct {
 	mem     devMem
 	entries []*entry // sorted by base, disjoint

@@ -31,7 +31,7 @@ func TestViewsOfUploadedBuffer(t *testing.T) {
 	view := tensor.FromData(buf[30:40], 10)
 	out := tensor.New(10)
 	dev.Copy(out, view)
-	if diff := cmp.Diff(buf[30:40], dev.Read(out.Data)); diff != "" {
+	if diff := cmp.Diff(buf[30:40], dev.Read(out.Host())); diff != "" {
 		t.Errorf("copy of a view (-want +got):\n%s", diff)
 	}
 	dev.Scale(2, tensor.FromData(buf[50:60], 10))
@@ -64,7 +64,7 @@ func TestMergeKeepsDeviceContents(t *testing.T) {
 	whole := tensor.FromData(host, 64)
 	out := tensor.New(64)
 	dev.Copy(out, whole) // reads the whole range: merge
-	got := dev.Read(out.Data)
+	got := dev.Read(out.Host())
 	for i, v := range got {
 		want := float32(i)
 		if i >= 8 && i < 16 {
@@ -82,18 +82,18 @@ func TestHostZeroingReachesTheDevice(t *testing.T) {
 	dev := device(t)
 	g := tensor.New(300)
 	ones := tensor.FromData(fill(300, func(int) float32 { return 1 }), 300)
-	dev.Upload(ones.Data)
+	dev.Upload(ones.Host())
 	dev.Axpy(3, ones, g) // device-owned, first met read-write: uploaded zeros, then += 3
-	if got := dev.Read(g.Data); got[299] != 3 {
+	if got := dev.Read(g.Host()); got[299] != 3 {
 		t.Fatalf("after the first Axpy: %v, want 3", got[299])
 	}
 	dev.Axpy(1, ones, g) // no host write in between: accumulates
-	if got := dev.Read(g.Data); got[0] != 4 {
+	if got := dev.Read(g.Host()); got[0] != 4 {
 		t.Fatalf("after the second Axpy: %v, want 4", got[0])
 	}
-	clear(g.Data) // what Tape.alloc(zero=true) does when it hands g out again
+	clear(g.Host()) // what Tape.alloc(zero=true) does when it hands g out again
 	dev.Axpy(1, ones, g)
-	if got := dev.Read(g.Data); got[0] != 1 || got[299] != 1 {
+	if got := dev.Read(g.Host()); got[0] != 1 || got[299] != 1 {
 		t.Fatalf("after host zeroing and Axpy: %v %v, want 1 1", got[0], got[299])
 	}
 	before := dev.Stats().ArenaZeroed
@@ -101,23 +101,22 @@ func TestHostZeroingReachesTheDevice(t *testing.T) {
 	if dev.Stats().ArenaZeroed != before {
 		t.Errorf("zeroed again without a host write")
 	}
-	if !dev.Release(g.Data) {
+	if !dev.Release(g.Host()) {
 		t.Errorf("Release: not held")
 	}
-	if g.Data[0] != 0 {
-		t.Errorf("Release did not give the host its first element back: %v", g.Data[0])
+	if g.Host()[0] != 0 {
+		t.Errorf("Release did not give the host its first element back: %v", g.Host()[0])
 	}
 }
 
 // One-element tensors at the start of device-owned memory are kept equal
-// on host and device: the tape writes losses on the host and reads the
-// loss gradient there.
+// on host and device: callers read losses with Item on the host.
 func TestScalarsStayCoherent(t *testing.T) {
 	dev := device(t)
 	tp := tensor.NewTape()
 	tp.SetDevice(dev)
 	x := tensor.FromData(fill(50, func(i int) float32 { return float32(i) / 10 }), 50).SetRequiresGrad(true)
-	dev.Upload(x.Data)
+	dev.Upload(x.Host())
 	s := tp.Sum(x)                    // written on the host by the tape
 	loss := tp.Scale(tp.Mul(s, s), 3) // device ops on one-element tensors
 	want := 3 * float64(s.Item()) * float64(s.Item())
@@ -125,7 +124,7 @@ func TestScalarsStayCoherent(t *testing.T) {
 		t.Fatalf("loss.Item() = %v, want %v", loss.Item(), want)
 	}
 	tp.Backward(loss) // Fill(1) on the device, read by the Sum backward on the host
-	g := dev.Read(x.Grad.Data)
+	g := dev.Read(x.Grad.Host())
 	wantG := float32(6 * float64(s.Item()))
 	if math.Abs(float64(g[7]-wantG)) > 1e-5*float64(wantG) {
 		t.Errorf("dx = %v, want %v", g[7], wantG)
@@ -144,7 +143,7 @@ func TestDownloadOfDeviceOwnedPanics(t *testing.T) {
 			t.Errorf("recover() = %v, want a panic pointing to Read", r)
 		}
 	}()
-	dev.Download(x.Data)
+	dev.Download(x.Host())
 }
 
 // Device buffers of host memory that was garbage-collected are freed when
@@ -168,7 +167,7 @@ func TestCollectedHostMemoryIsFreed(t *testing.T) {
 func TestIndicesStagedOnce(t *testing.T) {
 	dev := device(t)
 	table := tensor.FromData(fill(40, func(i int) float32 { return float32(i) }), 10, 4)
-	dev.Upload(table.Data)
+	dev.Upload(table.Host())
 	idx := []int32{1, 2, 3}
 	out := tensor.New(3, 4)
 	dev.Gather(out, table, idx, 4)
@@ -179,7 +178,7 @@ func TestIndicesStagedOnce(t *testing.T) {
 	}
 	idx[1] = 9
 	dev.Gather(out, table, idx, 4)
-	if got := dev.Read(out.Data); got[4] != 36 {
+	if got := dev.Read(out.Host()); got[4] != 36 {
 		t.Errorf("after changing the indices: row 1 starts with %v, want 36", got[4])
 	}
 }

@@ -55,7 +55,7 @@ func TestGemmStridedMatchesCPU(t *testing.T) {
 						a := tensor.FromData(append([]float32(nil), q...), B*T, C)
 						b := tensor.FromData(append([]float32(nil), kk...), B*T, C)
 						c := tensor.FromData(append([]float32(nil), c0...), B*NH, T, T)
-						for _, x := range [][]float32{a.Data, b.Data, c.Data} {
+						for _, x := range [][]float32{a.Host(), b.Host(), c.Host()} {
 							up(x)
 						}
 						for bb := 0; bb < B; bb++ {
@@ -63,7 +63,7 @@ func TestGemmStridedMatchesCPU(t *testing.T) {
 							d.GemmStrided(ta, tb, NH, T, T, HS, 0.5,
 								a, A.off, A.ld, A.stride, b, Bl.off, Bl.ld, Bl.stride, beta, c, bb*NH*T*T, T, T*T)
 						}
-						return c.Data
+						return c.Host()
 					}
 					want := run(cpu, func([]float32) {})
 					got := run(dev, dev.Upload)

@@ -56,17 +56,17 @@ func TestActivationModelFiniteDifferences(t *testing.T) {
 			checked := 0
 			for pi, name := range m.Params.Names {
 				p := m.Params.Params[pi]
-				n := len(p.Data)
+				n := len(p.Host())
 				for k := 0; k < 4; k++ {
 					j := k * (n - 1) / 3
-					x := p.Data[j]
-					p.Data[j] = x + h
+					x := p.Host()[j]
+					p.Host()[j] = x + h
 					lp := loss()
-					p.Data[j] = x - h
+					p.Host()[j] = x - h
 					lm := loss()
-					p.Data[j] = x
+					p.Host()[j] = x
 					fd := (lp - lm) / (2 * h)
-					g := float64(p.Grad.Data[j])
+					g := float64(p.Grad.Host()[j])
 					if !(math.Abs(g-fd) <= 6e-4+2e-2*math.Abs(fd)) {
 						t.Errorf("%s[%d]: gradient %.6g, central difference %.6g", name, j, g, fd)
 					}

@@ -30,7 +30,7 @@ func runPrecision(t *testing.T, m *ForMaskedLM, p tensor.Precision, in Input, la
 	loss := tp.CrossEntropy(logits, labels)
 	tp.Backward(loss)
 	return bf16Run{
-		logits: append([]float32(nil), logits.Data...),
+		logits: append([]float32(nil), logits.Host()...),
 		loss:   float64(loss.Item()),
 		grad:   append([]float32(nil), m.Params.Grad...),
 		device: tp.Device().Name(),

@@ -71,17 +71,17 @@ func (m *ForMaskedLM) loadTensors(f *safetensors.File) error {
 	}
 	for i, name := range m.Params.Names {
 		p := m.Params.Params[i]
-		if err := readParam(f, name, p.Shape(), p.Data); err != nil {
+		if err := readParam(f, name, p.Shape(), p.Host()); err != nil {
 			return err
 		}
 	}
 	if _, ok := f.Info(tiedName); ok {
 		// Stored anyway (older or non-transformers writers): must be the tie.
-		w := make([]float32, len(m.VocabProjector.Weight.Data))
+		w := make([]float32, len(m.VocabProjector.Weight.Host()))
 		if err := readParam(f, tiedName, m.VocabProjector.Weight.Shape(), w); err != nil {
 			return err
 		}
-		if !slices.Equal(w, m.VocabProjector.Weight.Data) {
+		if !slices.Equal(w, m.VocabProjector.Weight.Host()) {
 			return fmt.Errorf("tensor %q differs from the word embeddings it is tied to", tiedName)
 		}
 	}
@@ -109,7 +109,7 @@ func (m *ForMaskedLM) stateDict() []safetensors.Tensor {
 	ts := make([]safetensors.Tensor, 0, len(m.Params.Names))
 	for i, name := range m.Params.Names {
 		p := m.Params.Params[i]
-		ts = append(ts, safetensors.Tensor{Name: name, Shape: slices.Clone(p.Shape()), Data: p.Data})
+		ts = append(ts, safetensors.Tensor{Name: name, Shape: slices.Clone(p.Shape()), Data: p.Host()})
 	}
 	return ts
 }

@@ -94,7 +94,7 @@ func TestTinyGolden(t *testing.T) {
 	f := openGolden(t, "tiny_mlm.safetensors")
 	m := build(tinyConfig())
 	for i, name := range m.Params.Names {
-		if err := f.ReadFloat32(name, m.Params.Params[i].Data); err != nil {
+		if err := f.ReadFloat32(name, m.Params.Params[i].Host()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -108,7 +108,7 @@ func TestTinyGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compareScaled(t, "logits", logits.Data, goldenF32(t, f, "logits"), 1e-5)
+	compareScaled(t, "logits", logits.Host(), goldenF32(t, f, "logits"), 1e-5)
 
 	tp := tensor.NewTape()
 	loss, n, err := m.Loss(tp, in, labels)
@@ -121,7 +121,7 @@ func TestTinyGolden(t *testing.T) {
 	}
 	tp.Backward(loss)
 	for i, name := range m.Params.Names {
-		got := m.Params.Params[i].Grad.Data
+		got := m.Params.Params[i].Grad.Host()
 		want := goldenF32(t, f, "grad."+name)
 		if isKeyBias(name) {
 			if a := maxAbs(got); a > 1e-6 {
@@ -160,7 +160,7 @@ func TestTinyReluGolden(t *testing.T) {
 	cfg.Activation = "relu"
 	m := build(cfg)
 	for i, name := range m.Params.Names {
-		if err := params.ReadFloat32(name, m.Params.Params[i].Data); err != nil {
+		if err := params.ReadFloat32(name, m.Params.Params[i].Host()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -174,7 +174,7 @@ func TestTinyReluGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compareScaled(t, "logits", logits.Data, goldenF32(t, f, "logits"), 1e-5)
+	compareScaled(t, "logits", logits.Host(), goldenF32(t, f, "logits"), 1e-5)
 	tp := tensor.NewTape()
 	loss, _, err := m.Loss(tp, in, labels)
 	if err != nil {
@@ -183,7 +183,7 @@ func TestTinyReluGolden(t *testing.T) {
 	compareScaled(t, "loss", []float32{loss.Item()}, goldenF32(t, f, "loss"), 1e-6)
 	tp.Backward(loss)
 	for i, name := range m.Params.Names {
-		got := m.Params.Params[i].Grad.Data
+		got := m.Params.Params[i].Grad.Host()
 		if isKeyBias(name) {
 			if a := maxAbs(got); a > 1e-6 {
 				t.Errorf("grad.%s: max |g| %.3g, want ~0 (< 1e-6)", name, a)
@@ -214,7 +214,7 @@ func TestFullSizeGolden(t *testing.T) {
 	f := openGolden(t, "full_mlm.safetensors")
 	m := build(DefaultConfig())
 	for i, name := range m.Params.Names {
-		detinit.Base.Fill(name, m.Params.Params[i].Data)
+		detinit.Base.Fill(name, m.Params.Params[i].Host())
 	}
 	m.Train(false)
 	ids, shape := goldenI32(t, f, "input_ids")
@@ -231,7 +231,7 @@ func TestFullSizeGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compareScaled(t, "logits_at", logits.Data, goldenF32(t, f, "logits_at"), 5e-6)
+	compareScaled(t, "logits_at", logits.Host(), goldenF32(t, f, "logits_at"), 5e-6)
 
 	tp := tensor.NewTape()
 	loss, _, err := m.Loss(tp, in, labels)
@@ -241,7 +241,7 @@ func TestFullSizeGolden(t *testing.T) {
 	compareScaled(t, "loss", []float32{loss.Item()}, goldenF32(t, f, "loss"), 1e-6)
 	tp.Backward(loss)
 	for i, name := range m.Params.Names {
-		g := m.Params.Params[i].Grad.Data
+		g := m.Params.Params[i].Grad.Host()
 		var ss float64
 		for _, v := range g {
 			ss += float64(v) * float64(v)
@@ -284,7 +284,7 @@ func TestLoadReferenceCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compareScaled(t, "logits", logits.Data, goldenF32(t, f, "logits"), 1e-5)
+	compareScaled(t, "logits", logits.Host(), goldenF32(t, f, "logits"), 1e-5)
 }
 
 // TestLoadDirReturnsEvalMode: LoadDir returns the model in evaluation mode,
@@ -312,7 +312,7 @@ func TestLoadDirReturnsEvalMode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return l.Data
+		return l.Host()
 	}
 	if diff := cmp.Diff(logits(ref), logits(loaded)); diff != "" {
 		t.Errorf("logits after LoadDir differ from evaluation mode (-eval +loaded):\n%s", diff)

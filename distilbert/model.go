@@ -268,16 +268,16 @@ func New(cfg Config, seed uint64) (*ForMaskedLM, error) {
 		p := m.Params.Params[i]
 		switch {
 		case nn.IsLayerNormParam(name) && strings.HasSuffix(name, ".weight"):
-			fill(p.Data, 1)
+			fill(p.Host(), 1)
 		case strings.HasSuffix(name, ".bias"):
-			fill(p.Data, 0)
+			fill(p.Host(), 0)
 		default:
 			nn.InitNormal(p, std, r)
 		}
 	}
 	if pad := cfg.PadTokenID; pad >= 0 && pad < cfg.VocabSize {
 		w := m.DistilBert.Embeddings.WordEmbeddings.Weight
-		clear(w.Data[pad*cfg.Dim : (pad+1)*cfg.Dim])
+		clear(w.Host()[pad*cfg.Dim : (pad+1)*cfg.Dim])
 	}
 	return m, nil
 }

@@ -81,7 +81,7 @@ func TestRandomInit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := m.DistilBert.Embeddings.WordEmbeddings.Weight.Data
+	w := m.DistilBert.Embeddings.WordEmbeddings.Weight.Host()
 	for _, v := range w[:cfg.Dim] {
 		if v != 0 {
 			t.Fatalf("padding row not zero")
@@ -101,7 +101,7 @@ func TestRandomInit(t *testing.T) {
 		t.Errorf("word embeddings mean %g std %g, want N(0, 0.02²)", mean, std)
 	}
 	for i, name := range m.Params.Names {
-		p := m.Params.Params[i].Data
+		p := m.Params.Params[i].Host()
 		switch {
 		case strings.Contains(name, "LayerNorm.weight") || strings.Contains(name, "layer_norm.weight"):
 			for _, v := range p {
@@ -193,8 +193,8 @@ func TestPaddingIsMaskedOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 5*C; i++ {
-		if d := math.Abs(float64(h.Data[T*C+i] - h1.Data[i])); d > 1e-5 {
-			t.Fatalf("hidden[%d] padded %v vs alone %v", i, h.Data[T*C+i], h1.Data[i])
+		if d := math.Abs(float64(h.Host()[T*C+i] - h1.Host()[i])); d > 1e-5 {
+			t.Fatalf("hidden[%d] padded %v vs alone %v", i, h.Host()[T*C+i], h1.Host()[i])
 		}
 	}
 }
@@ -268,7 +268,7 @@ func TestModelSaveLoadRoundTrip(t *testing.T) {
 	m2.Train(false)
 	l1, _ := m.Logits(tensor.NewNoGradTape(), in)
 	l2, _ := m2.Logits(tensor.NewNoGradTape(), in)
-	if !cmp.Equal(l1.Data, l2.Data) {
+	if !cmp.Equal(l1.Host(), l2.Host()) {
 		t.Fatalf("logits differ after save/load")
 	}
 }
@@ -315,7 +315,7 @@ func TestLoadErrorsNameTheTensor(t *testing.T) {
 	t.Run("tied copy equal is accepted", func(t *testing.T) {
 		dir := write(t, func(ts []safetensors.Tensor) []safetensors.Tensor {
 			w := m.DistilBert.Embeddings.WordEmbeddings.Weight
-			return append(ts, safetensors.Tensor{Name: tiedName, Shape: []int{100, 32}, Data: w.Data})
+			return append(ts, safetensors.Tensor{Name: tiedName, Shape: []int{100, 32}, Data: w.Host()})
 		})
 		if _, err := LoadDir(dir); err != nil {
 			t.Fatal(err)

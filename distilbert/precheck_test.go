@@ -140,12 +140,12 @@ func TestLoadDirRefusesNonFiniteWeights(t *testing.T) {
 		want string
 	}{
 		{"NaN", func(m *ForMaskedLM) {
-			w := m.DistilBert.Embeddings.WordEmbeddings.Weight.Data
+			w := m.DistilBert.Embeddings.WordEmbeddings.Weight.Host()
 			w[3*cfg.Dim+5] = float32(math.NaN())
 			w[7*cfg.Dim+1] = float32(math.NaN()) // not the first
 		}, `tensor "distilbert.embeddings.word_embeddings.weight" holds NaN at index [3 5] (element 29 of 96)`},
 		{"Inf", func(m *ForMaskedLM) {
-			m.DistilBert.Layers[1].FFN.Lin1.Bias.Data[13] = float32(math.Inf(-1))
+			m.DistilBert.Layers[1].FFN.Lin1.Bias.Host()[13] = float32(math.Inf(-1))
 		}, `tensor "distilbert.transformer.layer.1.ffn.lin1.bias" holds -Inf at index [13] (element 13 of 16)`},
 	}
 	for _, tc := range tests {

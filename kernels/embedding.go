@@ -16,7 +16,7 @@ func GatherRows(dst, table []float32, idx []int32, cols int) {
 type gatherArgs struct {
 	dst, table []float32
 	idx        []int32
-	cols       int
+	cols, skip int
 }
 
 var gatherJobs argPool[job[gatherArgs]]
@@ -30,9 +30,11 @@ func gatherRange(a *gatherArgs, lo, hi int) {
 }
 
 // ScatterAddRows accumulates row i of src into row idx[i] of dtable, the
-// backward of GatherRows. Repeated indices add up, in index order. Work is
-// split over columns so that no two workers write the same element.
-func ScatterAddRows(dtable, src []float32, idx []int32, cols int) {
+// backward of GatherRows, except into row skip (when ≥ 0), which is left
+// untouched: an embedding's padding row gets no gradient. Pass -1 to skip
+// nothing. Repeated indices add up, in index order. Work is split over
+// columns so that no two workers write the same element.
+func ScatterAddRows(dtable, src []float32, idx []int32, cols, skip int) {
 	nrows := len(dtable) / max(cols, 1)
 	checkLen("ScatterAddRows", "src", len(src), len(idx)*cols)
 	for i, id := range idx {
@@ -40,12 +42,15 @@ func ScatterAddRows(dtable, src []float32, idx []int32, cols int) {
 			panicShape("ScatterAddRows", "index %d at %d outside [0,%d)", id, i, nrows)
 		}
 	}
-	parallel(&gatherJobs, cols, 64, gatherArgs{dst: dtable, table: src, idx: idx, cols: cols}, scatterAddRange)
+	parallel(&gatherJobs, cols, 64, gatherArgs{dst: dtable, table: src, idx: idx, cols: cols, skip: skip}, scatterAddRange)
 }
 
 func scatterAddRange(a *gatherArgs, lo, hi int) {
 	cols := a.cols
 	for i, id := range a.idx {
+		if int(id) == a.skip {
+			continue
+		}
 		axpyRow(1, a.table[i*cols+lo:i*cols+hi], a.dst[int(id)*cols+lo:int(id)*cols+hi])
 	}
 }

@@ -94,7 +94,7 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 		"AddRowVector":     func() { AddRowVector(x, w, rows, cols) },
 		"SumRows":          func() { SumRows(w, x, rows, cols) },
 		"GatherRows":       func() { GatherRows(y, x, idx, cols) },
-		"ScatterAddRows":   func() { ScatterAddRows(y, x, idx, cols) },
+		"ScatterAddRows":   func() { ScatterAddRows(y, x, idx, cols, -1) },
 		"ParallelForNoCap": func() { ParallelFor(1000, 1, noop) },
 	}
 	for _, th := range []int{1, 2} {

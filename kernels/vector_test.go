@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -118,16 +119,23 @@ func TestGatherScatter(t *testing.T) {
 		for i, id := range idx {
 			sameBits(t, "GatherRows", dst.s[i*cols:(i+1)*cols], table[int(id)*cols:(int(id)+1)*cols])
 		}
-		dt := newGuarded(vocab * cols)
-		fillUniform(r, dt.s, 1)
-		want := append([]float32(nil), dt.s...)
-		for i, id := range idx { // in index order: exact
-			for j := 0; j < cols; j++ {
-				want[int(id)*cols+j] += dst.s[i*cols+j]
+		// skip -1 adds into every row; skip ≥ 0 (a row idx uses, as
+		// idx[0] is) leaves that row as it was.
+		for _, skip := range []int{-1, int(idx[0])} {
+			dt := newGuarded(vocab * cols)
+			fillUniform(r, dt.s, 1)
+			want := append([]float32(nil), dt.s...)
+			for i, id := range idx { // in index order: exact
+				if int(id) == skip {
+					continue
+				}
+				for j := 0; j < cols; j++ {
+					want[int(id)*cols+j] += dst.s[i*cols+j]
+				}
 			}
+			ScatterAddRows(dt.s, dst.s, idx, cols, skip)
+			dt.check(t, "dtable")
+			sameBits(t, fmt.Sprintf("ScatterAddRows(skip %d)", skip), dt.s, want)
 		}
-		ScatterAddRows(dt.s, dst.s, idx, cols)
-		dt.check(t, "dtable")
-		sameBits(t, "ScatterAddRows", dt.s, want)
 	})
 }

@@ -101,10 +101,10 @@ func NewLayerNorm(dim int, eps float32) *LayerNorm {
 
 // Reset sets weight to 1 and bias to 0.
 func (ln *LayerNorm) Reset() {
-	for i := range ln.Weight.Data {
-		ln.Weight.Data[i] = 1
+	for i := range ln.Weight.Host() {
+		ln.Weight.Host()[i] = 1
 	}
-	clear(ln.Bias.Data)
+	clear(ln.Bias.Host())
 }
 
 // Forward normalizes x [..., dim].
@@ -152,7 +152,7 @@ func (GELU) Forward(tp *tensor.Tape, x *tensor.Tensor) *tensor.Tensor { return t
 
 // InitNormal fills t with samples of N(0, std²) from r.
 func InitNormal(t *tensor.Tensor, std float64, r *rand.Rand) {
-	for i := range t.Data {
-		t.Data[i] = float32(r.NormFloat64() * std)
+	for i := range t.Host() {
+		t.Host()[i] = float32(r.NormFloat64() * std)
 	}
 }

@@ -40,7 +40,7 @@ func xorData(r *rand.Rand, n int) (*tensor.Tensor, []int32) {
 	y := make([]int32, n)
 	for i := 0; i < n; i++ {
 		a, b := 2*r.Float32()-1, 2*r.Float32()-1
-		x.Data[2*i], x.Data[2*i+1] = a, b
+		x.Host()[2*i], x.Host()[2*i+1] = a, b
 		if a*b > 0 {
 			y[i] = 1
 		}
@@ -101,8 +101,8 @@ func (m *model) Train(bool) {}
 
 func TestParamNamesAndPacking(t *testing.T) {
 	emb := NewEmbedding(10, 4, 0)
-	for i := range emb.Weight.Data {
-		emb.Weight.Data[i] = float32(i)
+	for i := range emb.Weight.Host() {
+		emb.Weight.Host()[i] = float32(i)
 	}
 	head := NewLinear(4, 10, true)
 	head.Weight = emb.Weight
@@ -130,11 +130,11 @@ func TestParamNamesAndPacking(t *testing.T) {
 		t.Fatalf("tied name vocab_projector.weight does not resolve to the embedding")
 	}
 	// Values moved into the contiguous buffer, views alias it.
-	if emb.Weight.Data[5] != 5 || ps.Data[5] != 5 {
+	if emb.Weight.Host()[5] != 5 || ps.Data[5] != 5 {
 		t.Fatalf("embedding values not preserved by Pack")
 	}
 	ps.Data[5] = 42
-	if emb.Weight.Data[5] != 42 {
+	if emb.Weight.Host()[5] != 42 {
 		t.Fatalf("parameter is not a view of ParamSet.Data")
 	}
 	// Gradients land in ParamSet.Grad.
@@ -151,7 +151,7 @@ func TestParamNamesAndPacking(t *testing.T) {
 		t.Fatalf("no gradient reached ParamSet.Grad")
 	}
 	ps.ZeroGrad()
-	if kernels.SumSquares(ps.Grad) != 0 || kernels.SumSquares(emb.Weight.Grad.Data) != 0 {
+	if kernels.SumSquares(ps.Grad) != 0 || kernels.SumSquares(emb.Weight.Grad.Host()) != 0 {
 		t.Fatalf("ZeroGrad left gradients")
 	}
 }
@@ -159,8 +159,8 @@ func TestParamNamesAndPacking(t *testing.T) {
 func TestDropoutModes(t *testing.T) {
 	d := NewDropout(0.5)
 	x := tensor.New(1000)
-	for i := range x.Data {
-		x.Data[i] = 1
+	for i := range x.Host() {
+		x.Host()[i] = 1
 	}
 	tp := tensor.NewTape()
 	if got := d.Forward(tp, x); got == x {
@@ -200,8 +200,8 @@ func BenchmarkMLPStep(b *testing.B) {
 
 // initUniform fills t with samples of U(-bound, bound) from r.
 func initUniform(t *tensor.Tensor, bound float64, r *rand.Rand) {
-	for i := range t.Data {
-		t.Data[i] = float32((2*r.Float64() - 1) * bound)
+	for i := range t.Host() {
+		t.Host()[i] = float32((2*r.Float64() - 1) * bound)
 	}
 }
 

@@ -52,8 +52,8 @@ func Pack(m Module) *ParamSet {
 	ps.Grad = make([]float32, total)
 	for i, p := range ps.Params {
 		off, n := ps.Offsets[i], p.Size()
-		copy(ps.Data[off:off+n], p.Data)
-		p.Data = ps.Data[off : off+n : off+n]
+		copy(ps.Data[off:off+n], p.Host())
+		p.SetHost(ps.Data[off : off+n : off+n])
 		p.Grad = tensor.FromData(ps.Grad[off:off+n:off+n], p.Shape()...)
 		p.SetRequiresGrad(true)
 	}

@@ -472,7 +472,7 @@ func (f *FillMask) forward(w *worker, seqs []seqRef) error {
 		if err != nil {
 			return fmt.Errorf("pipeline: %w", err)
 		}
-		host := logits.Data[:len(pos)*V]
+		host := logits.Host()[:len(pos)*V]
 		if f.dev != nil {
 			w.logits = grow(w.logits, len(host))
 			f.dev.ReadInto(w.logits, host)

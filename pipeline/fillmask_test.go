@@ -185,7 +185,7 @@ func reference(t *testing.T, f *FillMask, text string, topK int) [][]Prediction 
 		if id != tok.MaskID() {
 			continue
 		}
-		p := softmax64(logits.Data[pos*V : (pos+1)*V])
+		p := softmax64(logits.Host()[pos*V : (pos+1)*V])
 		all := make([]int, V)
 		for i := range all {
 			all[i] = i

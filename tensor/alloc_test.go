@@ -10,17 +10,16 @@ import (
 // A training step that records the ops allocates nothing once the tape has
 // seen it: the arena, the gradient free list and the per-kind node pools
 // (ops.go) are reused by Reset. A design that allocated per op (a closure,
-// a boxed saved state) would fail here. Dropout is left out: its CPU
-// kernel (dropoutMask, tensor/rng.go) passes a new closure to
-// kernels.ParallelFor, which allocates per call independently of the tape.
+// a boxed saved state) or a kernel that passed ParallelFor a new closure
+// (the dropout mask, Permute) would fail here.
 func TestStepAllocatesNothing(t *testing.T) {
 	const B, T, NH, HS, V = 2, 4, 2, 3, 7
 	C := NH * HS
 	r := rand.New(rand.NewPCG(5, 5))
 	param := func(shape ...int) *Tensor {
 		x := New(shape...)
-		for i := range x.Data {
-			x.Data[i] = 2*r.Float32() - 1
+		for i := range x.data {
+			x.data[i] = 2*r.Float32() - 1
 		}
 		return x.SetRequiresGrad(true)
 	}
@@ -34,9 +33,9 @@ func TestStepAllocatesNothing(t *testing.T) {
 		tp.Reset()
 		tp.Seed(seed)
 		x := tp.Gather(emb, ids, 0)
-		h := tp.LayerNorm(tp.Add(x, tp.Linear(x, w, bias)), lnW, lnB, 1e-12)
+		h := tp.LayerNorm(tp.Add(tp.Dropout(x, 0.1), tp.Linear(x, w, bias)), lnW, lnB, 1e-12)
 		q := tp.Linear(h, wq, nil)
-		a := tp.Attention(q, h, h, B, T, NH, 0.5, mask, 0)
+		a := tp.Attention(q, h, h, B, T, NH, 0.5, mask, 0.1)
 		g := tp.Gelu(tp.AddBias(tp.Sub(a, tp.Scale(h, 0.5)), bias))
 		p := tp.Permute(tp.Reshape(g, B, T, C), 1, 0, 2)
 		s := tp.Softmax(tp.MatMul(p, p, false, true), 0.3, nil, 0)

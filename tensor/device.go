@@ -42,23 +42,33 @@ type Device interface {
 	// DropoutMask fills mask with 0 or 1/(1-p), keeping each element with
 	// probability 1-p from a counter-based stream (seed, offset+i).
 	DropoutMask(mask *Tensor, p float32, seed, offset uint64)
-	// Gather copies rows idx of table into dst; ScatterAdd is its backward.
+	// Gather copies rows idx of table into dst; ScatterAdd is its backward,
+	// adding into every row of dtable but skip (an embedding's padding row;
+	// -1 for none).
 	Gather(dst, table *Tensor, idx []int32, cols int)
-	ScatterAdd(dtable, src *Tensor, idx []int32, cols int)
-	// CrossEntropy returns the summed loss and count of rows whose label is
-	// not ignore, writing gradScale*(softmax-onehot) into dlogits if not nil.
-	CrossEntropy(dlogits, logits *Tensor, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int)
+	ScatterAdd(dtable, src *Tensor, idx []int32, cols, skip int)
+	// CrossEntropy writes into loss (one element) scale times the float64
+	// sum of the losses of rows whose label is not ignore, rounded once, and
+	// scale*(softmax-onehot) into dlogits if not nil. The loss stays on the
+	// device: callers read it with Item.
+	CrossEntropy(loss, dlogits, logits *Tensor, labels []int32, rows, cols int, ignore int32, scale float32)
 	// Elementwise: dst = a+b; dst = a*b; dst += a*b; y += alpha*x; x *= alpha.
 	Add(dst, a, b *Tensor)
 	Mul(dst, a, b *Tensor)
 	MulAcc(dst, a, b *Tensor)
 	Axpy(alpha float32, x, y *Tensor)
 	Scale(alpha float32, x *Tensor)
+	// AxpyScalar adds s*x to y, and AddScalar adds s*f to every element of
+	// y, where s is the value of the one-element tensor s: the backward of
+	// a loss or a sum takes its upstream gradient where it lives.
+	AxpyScalar(s, x, y *Tensor)
+	AddScalar(y, s *Tensor, f float32)
 	// Permute writes src (shape dims) into dst with axes permuted by perm;
 	// with acc it adds instead of overwriting.
 	Permute(dst, src *Tensor, dims []int, perm []int, acc bool)
-	// Sum returns the float64 sum of all elements.
-	Sum(x *Tensor) float64
+	// Sum writes into dst (one element) scale times the float64 sum of x's
+	// elements, rounded once.
+	Sum(dst, x *Tensor, scale float32)
 	// Fill sets every element of x to v; Copy copies src into dst.
 	Fill(x *Tensor, v float32)
 	Copy(dst, src *Tensor)
@@ -80,90 +90,120 @@ func (cpuDevice) Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a,
 		ldb = k
 	}
 	if batch == 1 {
-		kernels.Sgemm(transA, transB, m, n, k, alpha, a.Data, lda, b.Data, ldb, beta, c.Data, n)
+		kernels.Sgemm(transA, transB, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n)
 		return
 	}
-	kernels.SgemmBatched(transA, transB, m, n, k, alpha, a.Data, lda, m*k, b.Data, ldb, k*n, beta, c.Data, n, m*n, batch)
+	kernels.SgemmBatched(transA, transB, m, n, k, alpha, a.data, lda, m*k, b.data, ldb, k*n, beta, c.data, n, m*n, batch)
 }
 
 func (cpuDevice) GemmStrided(transA, transB bool, batch, m, n, k int, alpha float32,
 	a *Tensor, offA, lda, strideA int, b *Tensor, offB, ldb, strideB int,
 	beta float32, c *Tensor, offC, ldc, strideC int) {
-	kernels.SgemmBatched(transA, transB, m, n, k, alpha, a.Data[offA:], lda, strideA, b.Data[offB:], ldb, strideB, beta, c.Data[offC:], ldc, strideC, batch)
+	kernels.SgemmBatched(transA, transB, m, n, k, alpha, a.data[offA:], lda, strideA, b.data[offB:], ldb, strideB, beta, c.data[offC:], ldc, strideC, batch)
 }
 
 func (cpuDevice) AddRowVector(x, v *Tensor, rows, cols int) {
-	kernels.AddRowVector(x.Data, v.Data, rows, cols)
+	kernels.AddRowVector(x.data, v.data, rows, cols)
 }
-func (cpuDevice) SumRows(dv, x *Tensor, rows, cols int) { kernels.SumRows(dv.Data, x.Data, rows, cols) }
+func (cpuDevice) SumRows(dv, x *Tensor, rows, cols int) { kernels.SumRows(dv.data, x.data, rows, cols) }
 
 func (cpuDevice) Softmax(y, x *Tensor, rows, cols int, scale float32, mask []float32, rowsPerMask int) {
-	kernels.SoftmaxRows(y.Data, x.Data, rows, cols, scale, mask, rowsPerMask)
+	kernels.SoftmaxRows(y.data, x.data, rows, cols, scale, mask, rowsPerMask)
 }
 
 func (cpuDevice) SoftmaxBackward(dx, y, dy *Tensor, rows, cols int, scale float32, mask []float32, rowsPerMask int) {
-	kernels.SoftmaxRowsBackward(dx.Data, y.Data, dy.Data, rows, cols, scale, mask, rowsPerMask)
+	kernels.SoftmaxRowsBackward(dx.data, y.data, dy.data, rows, cols, scale, mask, rowsPerMask)
 }
 
 func (cpuDevice) LayerNorm(y, mean, rstd, x, w, b *Tensor, rows, cols int, eps float32) {
-	kernels.LayerNorm(y.Data, mean.Data, rstd.Data, x.Data, w.Data, b.Data, rows, cols, eps)
+	kernels.LayerNorm(y.data, mean.data, rstd.data, x.data, w.data, b.data, rows, cols, eps)
 }
 
 func (cpuDevice) LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *Tensor, rows, cols int) {
-	kernels.LayerNormBackward(data(dx), data(dw), data(db), dy.Data, x.Data, w.Data, mean.Data, rstd.Data, rows, cols)
+	kernels.LayerNormBackward(data(dx), data(dw), data(db), dy.data, x.data, w.data, mean.data, rstd.data, rows, cols)
 }
 
-func (cpuDevice) Pointwise(f *Pointwise, y, x *Tensor) { f.Forward(y.Data, x.Data) }
+func (cpuDevice) Pointwise(f *Pointwise, y, x *Tensor) { f.Forward(y.data, x.data) }
 func (cpuDevice) PointwiseBackward(f *Pointwise, dx, x, dy *Tensor) {
-	f.Backward(dx.Data, x.Data, dy.Data)
+	f.Backward(dx.data, x.data, dy.data)
 }
 
 func (cpuDevice) DropoutMask(mask *Tensor, p float32, seed, offset uint64) {
-	dropoutMask(mask.Data, p, seed, offset)
+	dropoutMask(mask.data, p, seed, offset)
 }
 
 func (cpuDevice) Gather(dst, table *Tensor, idx []int32, cols int) {
-	kernels.GatherRows(dst.Data, table.Data, idx, cols)
+	kernels.GatherRows(dst.data, table.data, idx, cols)
 }
 
-func (cpuDevice) ScatterAdd(dtable, src *Tensor, idx []int32, cols int) {
-	kernels.ScatterAddRows(dtable.Data, src.Data, idx, cols)
+func (cpuDevice) ScatterAdd(dtable, src *Tensor, idx []int32, cols, skip int) {
+	kernels.ScatterAddRows(dtable.data, src.data, idx, cols, skip)
 }
 
-func (cpuDevice) CrossEntropy(dlogits, logits *Tensor, labels []int32, rows, cols int, ignore int32, gradScale float32) (float64, int) {
-	return kernels.CrossEntropy(data(dlogits), logits.Data, labels, rows, cols, ignore, gradScale)
+func (cpuDevice) CrossEntropy(loss, dlogits, logits *Tensor, labels []int32, rows, cols int, ignore int32, scale float32) {
+	sum, _ := kernels.CrossEntropy(data(dlogits), logits.data, labels, rows, cols, ignore, scale)
+	loss.data[0] = float32(sum * float64(scale))
 }
 
-func (cpuDevice) Add(dst, a, b *Tensor)            { kernels.Add(dst.Data, a.Data, b.Data) }
-func (cpuDevice) Mul(dst, a, b *Tensor)            { kernels.Mul(dst.Data, a.Data, b.Data) }
-func (cpuDevice) MulAcc(dst, a, b *Tensor)         { kernels.MulAcc(dst.Data, a.Data, b.Data) }
-func (cpuDevice) Axpy(alpha float32, x, y *Tensor) { kernels.Axpy(alpha, x.Data, y.Data) }
-func (cpuDevice) Scale(alpha float32, x *Tensor)   { kernels.Scale(alpha, x.Data) }
-func (cpuDevice) Sum(x *Tensor) float64 {
+func (cpuDevice) Add(dst, a, b *Tensor)            { kernels.Add(dst.data, a.data, b.data) }
+func (cpuDevice) Mul(dst, a, b *Tensor)            { kernels.Mul(dst.data, a.data, b.data) }
+func (cpuDevice) MulAcc(dst, a, b *Tensor)         { kernels.MulAcc(dst.data, a.data, b.data) }
+func (cpuDevice) Axpy(alpha float32, x, y *Tensor) { kernels.Axpy(alpha, x.data, y.data) }
+func (cpuDevice) Scale(alpha float32, x *Tensor)   { kernels.Scale(alpha, x.data) }
+func (cpuDevice) AxpyScalar(s, x, y *Tensor)       { kernels.Axpy(s.data[0], x.data, y.data) }
+func (cpuDevice) AddScalar(y, s *Tensor, f float32) {
+	j := addScalarJobs.Get().(*addScalarJob)
+	j.y, j.v = y.data, float32(s.data[0]*f) // rounded before the adds: no FMA, as Fill then Axpy gave
+	kernels.ParallelFor(len(j.y), 1<<15, j.fn)
+	j.y = nil
+	addScalarJobs.Put(j)
+}
+
+// addScalarJob is AddScalar's work with a func value bound once, so that a
+// call passes ParallelFor no new closure (see permuteJob).
+type addScalarJob struct {
+	y  []float32
+	v  float32
+	fn func(lo, hi int)
+}
+
+var addScalarJobs = sync.Pool{New: func() any {
+	j := &addScalarJob{}
+	j.fn = j.run
+	return j
+}}
+
+func (j *addScalarJob) run(lo, hi int) {
+	y, v := j.y[lo:hi], j.v
+	for i := range y {
+		y[i] += v
+	}
+}
+func (cpuDevice) Sum(dst, x *Tensor, scale float32) {
 	var s float64
-	for _, v := range x.Data {
+	for _, v := range x.data {
 		s += float64(v)
 	}
-	return s
+	dst.data[0] = float32(s * float64(scale))
 }
 
 func (cpuDevice) Fill(x *Tensor, v float32) {
-	for i := range x.Data {
-		x.Data[i] = v
+	for i := range x.data {
+		x.data[i] = v
 	}
 }
 
-func (cpuDevice) Copy(dst, src *Tensor) { copy(dst.Data, src.Data) }
+func (cpuDevice) Copy(dst, src *Tensor) { copy(dst.data, src.data) }
 
 func (cpuDevice) Permute(dst, src *Tensor, dims []int, perm []int, acc bool) {
-	permute(dst.Data, src.Data, dims, perm, acc)
+	permute(dst.data, src.data, dims, perm, acc)
 }
 
 func data(t *Tensor) []float32 {
 	if t == nil {
 		return nil
 	}
-	return t.Data
+	return t.data
 }
 
 // permute copies src (row-major with dims) into dst with axes reordered so

@@ -31,18 +31,6 @@ type gatherOp struct {
 }
 
 func (op *gatherOp) backward(tp *Tape, out *Tensor) {
-	c, pad := op.cols, op.paddingIdx
-	g := tp.grad(op.table)
-	if pad < 0 {
-		tp.dev.ScatterAdd(g, out.Grad, op.idx, c)
-		return
-	}
-	// Keep the padding row's gradient as it was: save, scatter, restore
-	// (exact, and cheaper than filtering the indices).
-	row := tp.alloc(false, c)
-	padRow := tp.arena.tensor()
-	*padRow = Tensor{Data: g.Data[pad*c : pad*c+c], dims: [MaxRank]int{c}, rank: 1}
-	tp.dev.Copy(row, padRow)
-	tp.dev.ScatterAdd(g, out.Grad, op.idx, c)
-	tp.dev.Copy(padRow, row)
+	// The padding row's gradient stays as it was.
+	tp.dev.ScatterAdd(tp.grad(op.table), out.Grad, op.idx, op.cols, op.paddingIdx)
 }

@@ -3,7 +3,7 @@ package tensor
 // Sum returns the sum of all elements as a scalar.
 func (tp *Tape) Sum(x *Tensor) *Tensor {
 	out := tp.alloc(false)
-	out.Data[0] = float32(tp.dev.Sum(x))
+	tp.dev.Sum(out, x, 1)
 	tp.recordSum(out, x, 1)
 	return out
 }
@@ -15,7 +15,7 @@ func (tp *Tape) Mean(x *Tensor) *Tensor {
 	if x.Size() > 0 {
 		f = 1 / float32(x.Size())
 	}
-	out.Data[0] = float32(tp.dev.Sum(x) * float64(f))
+	tp.dev.Sum(out, x, f)
 	tp.recordSum(out, x, f)
 	return out
 }
@@ -35,8 +35,6 @@ type sumOp struct {
 }
 
 func (op *sumOp) backward(tp *Tape, out *Tensor) {
-	// d(sum)/dx = f times the upstream scalar.
-	g := tp.alloc(false, op.x.Shape()...)
-	tp.dev.Fill(g, out.Grad.Data[0]*op.f)
-	tp.dev.Axpy(1, g, tp.grad(op.x))
+	// d(sum)/dx = f times the upstream scalar (read on the device).
+	tp.dev.AddScalar(tp.grad(op.x), out.Grad, op.f)
 }

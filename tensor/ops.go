@@ -1,7 +1,5 @@
 package tensor
 
-import "math"
-
 // IgnoreIndex is the label value that cross-entropy skips, as PyTorch's
 // ignore_index default and Hugging Face's MLM labels use it.
 const IgnoreIndex = -100
@@ -104,12 +102,10 @@ func (tp *Tape) passGrad(out, x *Tensor) {
 	dy := out.Grad
 	if x.Grad == nil {
 		g := tp.arena.tensor()
-		*g = Tensor{Data: dy.Data, dims: x.dims, rank: x.rank}
+		*g = Tensor{data: dy.data, dims: x.dims, rank: x.rank}
 		x.Grad = g
 		out.Grad = nil // not released by Backward: x owns it now
 		return
 	}
 	tp.dev.Axpy(1, dy, x.Grad)
 }
-
-func isFinite(f float32) bool { return !math.IsNaN(float64(f)) && !math.IsInf(float64(f), 0) }

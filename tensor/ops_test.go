@@ -22,14 +22,14 @@ func randSlice(r *rand.Rand, n int) []float32 {
 // torch.nn.Embedding(padding_idx=0): its existing gradient is kept exactly.
 func TestGatherPaddingIdx(t *testing.T) {
 	table := FromData([]float32{1, 2, 3, 4, 5, 6}, 3, 2).SetRequiresGrad(true)
-	table.Grad.Data[0], table.Grad.Data[1] = 0.25, -0.5 // e.g. from a tied projection
+	table.Grad.data[0], table.Grad.data[1] = 0.25, -0.5 // e.g. from a tied projection
 	tp := NewTape()
 	out := tp.Gather(table, []int32{0, 2, 0, 1}, 0)
 	tp.Backward(tp.Sum(out))
 	want := []float32{0.25, -0.5, 1, 1, 1, 1}
 	for i, w := range want {
-		if table.Grad.Data[i] != w {
-			t.Fatalf("grad = %v, want %v", table.Grad.Data, want)
+		if table.Grad.data[i] != w {
+			t.Fatalf("grad = %v, want %v", table.Grad.data, want)
 		}
 	}
 }

@@ -14,8 +14,8 @@ func BenchmarkTapeOverhead(b *testing.B) {
 	r := rand.New(rand.NewPCG(5, 5))
 	param := func(shape ...int) *Tensor {
 		x := New(shape...)
-		for i := range x.Data {
-			x.Data[i] = 2*r.Float32() - 1
+		for i := range x.data {
+			x.data[i] = 2*r.Float32() - 1
 		}
 		return x.SetRequiresGrad(true)
 	}

@@ -41,11 +41,12 @@ func ParsePrecision(s string) (Precision, error) {
 	return FP32, fmt.Errorf("unknown precision %q (want fp32 or bf16)", s)
 }
 
-// CPUBF16 is the CPU device with BF16 matmuls (kernels.SgemmBF16): on CPUs
+// cpuBF16 is the CPU device with BF16 matmuls (kernels.SgemmBF16), what
+// WithPrecision(CPU, BF16) returns: on CPUs
 // with bf16 dot products (kernels level avx512bf16) they run on VDPBF16PS,
 // elsewhere on an emulation with the same rounding (see
 // kernels.BF16Hardware). Every other op is CPU's.
-var CPUBF16 Device = cpuBF16Device{}
+var cpuBF16 Device = cpuBF16Device{}
 
 type cpuBF16Device struct{ cpuDevice }
 
@@ -60,26 +61,29 @@ func (cpuBF16Device) Gemm(transA, transB bool, batch, m, n, k int, alpha float32
 		ldb = k
 	}
 	if batch == 1 {
-		kernels.SgemmBF16(transA, transB, m, n, k, alpha, a.Data, lda, b.Data, ldb, beta, c.Data, n)
+		kernels.SgemmBF16(transA, transB, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n)
 		return
 	}
-	kernels.SgemmBF16Batched(transA, transB, m, n, k, alpha, a.Data, lda, m*k, b.Data, ldb, k*n, beta, c.Data, n, m*n, batch)
+	kernels.SgemmBF16Batched(transA, transB, m, n, k, alpha, a.data, lda, m*k, b.data, ldb, k*n, beta, c.data, n, m*n, batch)
 }
 
 func (cpuBF16Device) GemmStrided(transA, transB bool, batch, m, n, k int, alpha float32,
 	a *Tensor, offA, lda, strideA int, b *Tensor, offB, ldb, strideB int,
 	beta float32, c *Tensor, offC, ldc, strideC int) {
-	kernels.SgemmBF16Batched(transA, transB, m, n, k, alpha, a.Data[offA:], lda, strideA, b.Data[offB:], ldb, strideB, beta, c.Data[offC:], ldc, strideC, batch)
+	kernels.SgemmBF16Batched(transA, transB, m, n, k, alpha, a.data[offA:], lda, strideA, b.data[offB:], ldb, strideB, beta, c.data[offC:], ldc, strideC, batch)
 }
 
 // WithPrecision returns the device that runs d's ops with matmuls at
-// precision p: CPU or CPUBF16. It fails for other devices (a GPU backend has
+// precision p: CPU, or for BF16 the CPU device with bf16 matmuls
+// (kernels.SgemmBF16; on CPUs with bf16 dot products, level avx512bf16,
+// they run on VDPBF16PS, elsewhere on an emulation with the same rounding).
+// It fails for other devices (a GPU backend has
 // no bf16 path yet).
 func WithPrecision(d Device, p Precision) (Device, error) {
 	switch {
-	case d == CPU || d == CPUBF16:
+	case d == CPU || d == cpuBF16:
 		if p == BF16 {
-			return CPUBF16, nil
+			return cpuBF16, nil
 		}
 		return CPU, nil
 	case p == FP32:
@@ -91,7 +95,7 @@ func WithPrecision(d Device, p Precision) (Device, error) {
 // Packed weights. Every product that reads a weight reads it as B (forward
 // x·Wᵀ, backward dY·W), and SgemmBF16 converts B to bf16 and packs it in
 // each product, once per thread that does not split B's columns. On the
-// avx512bf16 level CPUBF16 instead converts and packs each weight once per
+// avx512bf16 level cpuBF16 instead converts and packs each weight once per
 // pass of a tape (kernels.PackBF16B) and runs its products from the packed
 // copy (kernels.SgemmBF16PackedB), which gives the same bits.
 //
@@ -150,7 +154,7 @@ func (ws *packedWeights) get(w *Tensor, transW bool, k, n int) *kernels.BF16Pack
 	if transW {
 		ldb = k
 	}
-	e.pb = kernels.PackBF16B(e.pb, transW, k, n, w.Data, ldb)
+	e.pb = kernels.PackBF16B(e.pb, transW, k, n, w.data, ldb)
 	e.valid = true
 	return e.pb
 }
@@ -178,10 +182,10 @@ func (ws *packedWeights) bytes() int {
 // back, costs more memory traffic than it saves when read once).
 func (cpuBF16Device) gemmWeight(ws *packedWeights, transW bool, m, n, k int, x, w *Tensor, beta float32, c *Tensor) {
 	if ws.has(w, transW, k, n) || kernels.BF16PackedBSaves(false, transW, m, n, k) {
-		kernels.SgemmBF16PackedB(false, m, n, k, 1, x.Data, k, ws.get(w, transW, k, n), beta, c.Data, n)
+		kernels.SgemmBF16PackedB(false, m, n, k, 1, x.data, k, ws.get(w, transW, k, n), beta, c.data, n)
 		return
 	}
-	CPUBF16.Gemm(false, transW, 1, m, n, k, 1, x, w, beta, c)
+	cpuBF16.Gemm(false, transW, 1, m, n, k, 1, x, w, beta, c)
 }
 
 // gemmWeight runs c = x·op(w) + beta*c for a weight w on the tape's device,
@@ -194,6 +198,6 @@ func (tp *Tape) gemmWeight(transW bool, m, n, k int, x, w *Tensor, beta float32,
 	tp.dev.Gemm(false, transW, 1, m, n, k, 1, x, w, beta, c)
 }
 
-// PackedWeightBytes returns the memory the tape holds in packed bf16 weights
+// packedWeightBytes returns the memory the tape holds in packed bf16 weights
 // (0 unless it has run bf16 products on the avx512bf16 level).
-func (tp *Tape) PackedWeightBytes() int { return tp.weights.bytes() }
+func (tp *Tape) packedWeightBytes() int { return tp.weights.bytes() }

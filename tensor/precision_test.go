@@ -56,7 +56,7 @@ func linearBF16Want(rows, in, out int, x, w, dy []float32) (y, dx []float32) {
 	return y, dx
 }
 
-// TestLinearBF16PackedWeights: on CPUBF16, Linear's forward (NT) and
+// TestLinearBF16PackedWeights: on cpuBF16, Linear's forward (NT) and
 // backward (NN) products through the tape's packed weights give the bits
 // of SgemmBF16 on the float32 weight, at every level (the emulation packs
 // nothing and must be unchanged), for shapes on both sides of the small-M
@@ -73,22 +73,22 @@ func TestLinearBF16PackedWeights(t *testing.T) {
 			x := FromData(randSlice(r, rows*in), rows, in).SetRequiresGrad(true)
 			w := FromData(randSlice(r, out*in), out, in).SetRequiresGrad(true)
 			dy := randSlice(r, rows*out)
-			wantY, wantDX := linearBF16Want(rows, in, out, x.Data, w.Data, dy)
+			wantY, wantDX := linearBF16Want(rows, in, out, x.data, w.data, dy)
 
 			tp := NewTape()
-			tp.SetDevice(CPUBF16)
+			tp.SetDevice(cpuBF16)
 			for use := 0; use < 2; use++ {
 				y := tp.Linear(x, w, nil)
-				sameBits(t, fmt.Sprintf("%v use %d: forward", s, use), y.Data, wantY)
+				sameBits(t, fmt.Sprintf("%v use %d: forward", s, use), y.data, wantY)
 			}
 			y := tp.Linear(x, w, nil)
 			loss := tp.Sum(tp.Mul(y, FromData(dy, rows, out)))
 			tp.Backward(loss)
 			// x.Grad sums the backward of the one product that reached the loss.
-			sameBits(t, fmt.Sprintf("%v: dx", s), x.Grad.Data, wantDX)
+			sameBits(t, fmt.Sprintf("%v: dx", s), x.Grad.data, wantDX)
 			packed := kernels.BF16PackedBSaves(false, true, rows, out, in) || kernels.BF16PackedBSaves(false, false, rows, in, out)
-			if got := tp.PackedWeightBytes() > 0; got != packed {
-				t.Errorf("%v: tape holds %d bytes of packed weights, want packing %v", s, tp.PackedWeightBytes(), packed)
+			if got := tp.packedWeightBytes() > 0; got != packed {
+				t.Errorf("%v: tape holds %d bytes of packed weights, want packing %v", s, tp.packedWeightBytes(), packed)
 			}
 		}
 	})
@@ -101,8 +101,8 @@ func TestLinearBF16PackedWeights(t *testing.T) {
 func TestLinearBF16PackedWeightsNotStale(t *testing.T) {
 	const rows, in, out = 600, 64, 128 // a split along M: packed on 2 threads
 	update := func(w *Tensor) {
-		for i := range w.Data {
-			w.Data[i] = 0.5*w.Data[i] - 0.25 // an optimizer step
+		for i := range w.data {
+			w.data[i] = 0.5*w.data[i] - 0.25 // an optimizer step
 		}
 	}
 	forEachKernelLevel(t, func(t *testing.T) {
@@ -124,13 +124,13 @@ func TestLinearBF16PackedWeightsNotStale(t *testing.T) {
 				if c.noGrad {
 					tp = NewNoGradTape()
 				}
-				tp.SetDevice(CPUBF16)
+				tp.SetDevice(cpuBF16)
 				for step := 0; step < 3; step++ {
 					y := tp.Linear(x, w, nil)
-					want, _ := linearBF16Want(rows, in, out, x.Data, w.Data, make([]float32, rows*out))
-					sameBits(t, fmt.Sprintf("step %d: forward", step), y.Data, want)
-					if packed := kernels.BF16Hardware() && kernels.Threads() > 1; packed != (tp.PackedWeightBytes() > 0) {
-						t.Fatalf("step %d: %d bytes of packed weights, want packing %v", step, tp.PackedWeightBytes(), packed)
+					want, _ := linearBF16Want(rows, in, out, x.data, w.data, make([]float32, rows*out))
+					sameBits(t, fmt.Sprintf("step %d: forward", step), y.data, want)
+					if packed := kernels.BF16Hardware() && kernels.Threads() > 1; packed != (tp.packedWeightBytes() > 0) {
+						t.Fatalf("step %d: %d bytes of packed weights, want packing %v", step, tp.packedWeightBytes(), packed)
 					}
 					c.step(tp, y, w)
 				}

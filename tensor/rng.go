@@ -1,6 +1,8 @@
 package tensor
 
 import (
+	"sync"
+
 	"github.com/distilgo/distilgo/internal/rng"
 	"github.com/distilgo/distilgo/kernels"
 )
@@ -21,25 +23,49 @@ func dropoutMask(mask []float32, p float32, seed, offset uint64) {
 		clear(mask)
 		return
 	}
-	keep := 1 / (1 - p)
-	key := rng.Mix(seed)
-	kernels.ParallelFor(len(mask), 1<<14, func(lo, hi int) {
-		m := mask[lo:hi]
-		c := offset + uint64(lo)
-		j := 0
-		if c&1 == 1 && len(m) > 0 { // odd start: the low half of its word
-			m[0] = keepOrDrop(uint32(rng.Word(key, c>>1)), thr, keep)
-			j, c = 1, c+1
-		}
-		for ; j+1 < len(m); j, c = j+2, c+2 { // (even, odd) pairs share a word
-			w := rng.Word(key, c>>1)
-			m[j] = keepOrDrop(uint32(w>>32), thr, keep)
-			m[j+1] = keepOrDrop(uint32(w), thr, keep)
-		}
-		if j < len(m) {
-			m[j] = keepOrDrop(uint32(rng.Word(key, c>>1)>>32), thr, keep)
-		}
-	})
+	j := dropoutJobs.Get().(*dropoutJob)
+	j.mask, j.thr, j.keep, j.key, j.offset = mask, thr, 1/(1-p), rng.Mix(seed), offset
+	kernels.ParallelFor(len(mask), 1<<14, j.fn)
+	j.mask = nil
+	dropoutJobs.Put(j)
+}
+
+// dropoutJob holds one mask's arguments and a func value bound to it once,
+// so that a mask passes ParallelFor no new closure (it would allocate on
+// every call, as permuteJob explains).
+type dropoutJob struct {
+	mask   []float32
+	thr    uint32
+	keep   float32
+	key    uint64
+	offset uint64
+	fn     func(lo, hi int)
+}
+
+var dropoutJobs = sync.Pool{New: func() any {
+	j := &dropoutJob{}
+	j.fn = j.run
+	return j
+}}
+
+// run fills mask[lo:hi].
+func (j *dropoutJob) run(lo, hi int) {
+	m := j.mask[lo:hi]
+	thr, keep, key := j.thr, j.keep, j.key
+	c := j.offset + uint64(lo)
+	i := 0
+	if c&1 == 1 && len(m) > 0 { // odd start: the low half of its word
+		m[0] = keepOrDrop(uint32(rng.Word(key, c>>1)), thr, keep)
+		i, c = 1, c+1
+	}
+	for ; i+1 < len(m); i, c = i+2, c+2 { // (even, odd) pairs share a word
+		w := rng.Word(key, c>>1)
+		m[i] = keepOrDrop(uint32(w>>32), thr, keep)
+		m[i+1] = keepOrDrop(uint32(w), thr, keep)
+	}
+	if i < len(m) {
+		m[i] = keepOrDrop(uint32(rng.Word(key, c>>1)>>32), thr, keep)
+	}
 }
 
 func keepOrDrop(u, thr uint32, keep float32) float32 {

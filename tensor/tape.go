@@ -74,9 +74,6 @@ func (tp *Tape) Device() Device { return tp.dev }
 // SetDevice makes the tape's ops run on d.
 func (tp *Tape) SetDevice(d Device) { tp.dev = d }
 
-// NoGrad reports whether the tape records nothing.
-func (tp *Tape) NoGrad() bool { return tp.noGrad }
-
 // Seed sets the dropout stream; call it at the start of every step with a
 // value derived from the run's seed and the step, so runs are reproducible.
 func (tp *Tape) Seed(seed uint64) { tp.seed, tp.offset = seed, 0 }
@@ -137,7 +134,7 @@ func (tp *Tape) Backward(loss *Tensor) {
 // release returns a dead gradient buffer to the free list.
 func (tp *Tape) release(g *Tensor) {
 	if g != nil {
-		tp.free = append(tp.free, g.Data)
+		tp.free = append(tp.free, g.data)
 	}
 }
 
@@ -146,7 +143,7 @@ func (tp *Tape) release(g *Tensor) {
 func (tp *Tape) pooledDirty(t *Tensor) *Tensor {
 	g := tp.arena.tensor()
 	g.dims, g.rank = t.dims, t.rank
-	g.Data = tp.floatsFromFreeDirty(g.Size())
+	g.data = tp.floatsFromFreeDirty(g.Size())
 	g.Grad, g.requiresGrad = nil, false
 	return g
 }
@@ -215,7 +212,7 @@ func (tp *Tape) ScratchInt32(n int) []int32 {
 func (tp *Tape) alloc(zero bool, shape ...int) *Tensor {
 	t := tp.arena.tensor()
 	t.setShape("alloc", shape)
-	t.Data = tp.arena.floats(t.Size(), zero)
+	t.data = tp.arena.floats(t.Size(), zero)
 	t.Grad = nil
 	t.requiresGrad = false
 	return t
@@ -235,7 +232,7 @@ func (tp *Tape) grad(t *Tensor) *Tensor {
 func (tp *Tape) pooled(t *Tensor) *Tensor {
 	g := tp.arena.tensor()
 	g.dims, g.rank = t.dims, t.rank
-	g.Data = tp.floatsFromFree(g.Size())
+	g.data = tp.floatsFromFree(g.Size())
 	g.Grad, g.requiresGrad = nil, false
 	return g
 }

@@ -24,12 +24,16 @@ const MaxRank = 4
 
 // Tensor is a dense row-major float32 array with an optional gradient.
 type Tensor struct {
-	// Data holds the values, row-major, len(Data) == Size().
-	Data []float32
 	// Grad is the gradient of the loss with respect to this tensor, same
 	// shape; nil until a backward pass reaches it (parameters have it
 	// allocated up front).
 	Grad *Tensor
+
+	// data holds the values, row-major, len(data) == Size(). It is reached
+	// from outside the package only through Host, CopyTo, CopyFrom and Item,
+	// so that storage can later live on another device; the CPU device and
+	// the ops read it directly (no call in inner loops).
+	data []float32
 
 	dims         [MaxRank]int
 	rank         int
@@ -40,7 +44,7 @@ type Tensor struct {
 func New(shape ...int) *Tensor {
 	t := &Tensor{}
 	t.setShape("New", shape)
-	t.Data = make([]float32, t.Size())
+	t.data = make([]float32, t.Size())
 	return t
 }
 
@@ -51,7 +55,7 @@ func FromData(data []float32, shape ...int) *Tensor {
 	if len(data) != t.Size() {
 		panic(fmt.Sprintf("tensor.FromData: len(data)=%d does not match shape %v (size %d)", len(data), shape, t.Size()))
 	}
-	t.Data = data
+	t.data = data
 	return t
 }
 
@@ -115,7 +119,7 @@ func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
 // ZeroGrad clears t's gradient, if any.
 func (t *Tensor) ZeroGrad() {
 	if t.Grad != nil {
-		clear(t.Grad.Data)
+		clear(t.Grad.data)
 	}
 }
 
@@ -124,14 +128,47 @@ func (t *Tensor) Item() float32 {
 	if t.Size() != 1 {
 		panic(fmt.Sprintf("tensor.Item: shape %v has %d elements, want 1", t.Shape(), t.Size()))
 	}
-	return t.Data[0]
+	return t.data[0]
+}
+
+// Host returns the tensor's values in host memory, row-major, len Size():
+// the storage itself, not a copy, so writes through it change t. It is for
+// CPU-resident tensors (those made by New, FromData or a tape on the CPU
+// device); use CopyTo and CopyFrom to move values without assuming where
+// they live.
+func (t *Tensor) Host() []float32 { return t.data }
+
+// CopyTo copies t's values into dst, which must hold exactly Size() values.
+func (t *Tensor) CopyTo(dst []float32) {
+	if len(dst) != len(t.data) {
+		panic(fmt.Sprintf("tensor.CopyTo: len(dst)=%d, tensor %v has %d elements", len(dst), t.Shape(), len(t.data)))
+	}
+	copy(dst, t.data)
+}
+
+// CopyFrom sets t's values from src, which must hold exactly Size() values.
+func (t *Tensor) CopyFrom(src []float32) {
+	if len(src) != len(t.data) {
+		panic(fmt.Sprintf("tensor.CopyFrom: len(src)=%d, tensor %v has %d elements", len(src), t.Shape(), len(t.data)))
+	}
+	copy(t.data, src)
+}
+
+// SetHost makes data (not copied) t's storage, as FromData does for a new
+// tensor; len(data) must equal Size(). nn.Pack uses it to turn parameters
+// into views of one contiguous buffer.
+func (t *Tensor) SetHost(data []float32) {
+	if len(data) != t.Size() {
+		panic(fmt.Sprintf("tensor.SetHost: len(data)=%d does not match shape %v (size %d)", len(data), t.Shape(), t.Size()))
+	}
+	t.data = data
 }
 
 // String describes the tensor's shape and first values.
 func (t *Tensor) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Tensor%v[", t.Shape())
-	for i, v := range t.Data {
+	for i, v := range t.data {
 		if i == 6 {
 			b.WriteString(" ...")
 			break

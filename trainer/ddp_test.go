@@ -274,7 +274,7 @@ func TestGradReadyOnModel(t *testing.T) {
 		if _, dup := seen[p]; dup {
 			t.Errorf("parameter reported twice")
 		}
-		seen[p] = slices.Clone(p.Grad.Data)
+		seen[p] = slices.Clone(p.Grad.Host())
 	})
 	m.Params.ZeroGrad()
 	l, _, err := m.LossSum(tp, distilbert.Input{B: b.B, T: b.T, InputIDs: b.InputIDs, AttentionMask: b.AttentionMask}, b.Labels)
@@ -288,7 +288,7 @@ func TestGradReadyOnModel(t *testing.T) {
 			t.Errorf("%s: never reported", m.Params.Names[i])
 			continue
 		}
-		if !slices.Equal(got, p.Grad.Data) {
+		if !slices.Equal(got, p.Grad.Host()) {
 			t.Errorf("%s: reported before its gradient was complete", m.Params.Names[i])
 		}
 	}

@@ -95,7 +95,7 @@ func TestGoldenAgainstPyTorch(t *testing.T) {
 		if err != nil || !slices.Equal(shape, m.Params.Params[i].Shape()) {
 			t.Fatalf("init.%s: %v, shape %v want %v", name, err, shape, m.Params.Params[i].Shape())
 		}
-		copy(m.Params.Params[i].Data, data)
+		copy(m.Params.Params[i].Host(), data)
 	}
 	opt := NewAdamW(m.Params, AdamWConfig{Beta1: tc.Betas[0], Beta2: tc.Betas[1], Eps: tc.Eps, WeightDecay: tc.WeightDecay})
 	got := opt.decayedNames()
@@ -159,8 +159,8 @@ func TestGoldenAgainstPyTorch(t *testing.T) {
 			tol = 2 * float64(tc.Steps) * tc.LR
 		}
 		for j, w := range want {
-			if d := math.Abs(float64(m.Params.Params[i].Data[j] - w)); d > tol {
-				t.Errorf("final %s[%d] = %v, torch %v (|diff| %.2g > %.2g)", name, j, m.Params.Params[i].Data[j], w, d, tol)
+			if d := math.Abs(float64(m.Params.Params[i].Host()[j] - w)); d > tol {
+				t.Errorf("final %s[%d] = %v, torch %v (|diff| %.2g > %.2g)", name, j, m.Params.Params[i].Host()[j], w, d, tol)
 				break
 			}
 		}

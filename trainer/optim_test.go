@@ -28,8 +28,8 @@ func newNamed(sizes map[string]int, order []string, r *rand.Rand) *nn.ParamSet {
 	m := &namedModule{}
 	for _, n := range order {
 		t := tensor.New(sizes[n]).SetRequiresGrad(true)
-		for i := range t.Data {
-			t.Data[i] = float32(r.NormFloat64())
+		for i := range t.Host() {
+			t.Host()[i] = float32(r.NormFloat64())
 		}
 		m.names, m.ts = append(m.names, n), append(m.ts, t)
 	}

@@ -256,7 +256,7 @@ func TestNaNLossStops(t *testing.T) {
 	tr.Args.SaveEvery = 2
 	tr.OnStep = func(step int, _ float64) {
 		if step == 3 { // poison the weights after step 3: step 4 diverges
-			tr.Model.VocabLayerNorm.Bias.Data[0] = float32(math.NaN())
+			tr.Model.VocabLayerNorm.Bias.Host()[0] = float32(math.NaN())
 		}
 	}
 	_, err := tr.Run(context.Background())

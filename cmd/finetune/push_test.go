@@ -57,7 +57,7 @@ func logits(t *testing.T, dir string) []float32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out.Data
+	return out.Host()
 }
 
 // checkRoundTrip downloads repo with ResolveModel and checks that the

@@ -139,22 +139,22 @@ func exec(c Case, d Device, vals [][]float32) result {
 		in[i] = tensor.FromData(append([]float32(nil), vals[i]...), s...)
 		if !noGrad(c, i) {
 			in[i].SetRequiresGrad(true)
-			upload(in[i].Grad.Data)
+			upload(in[i].Grad.Host())
 		}
-		upload(in[i].Data)
+		upload(in[i].Host())
 	}
 	tp := tensor.NewTape()
 	tp.SetDevice(d.Dev)
 	tp.Seed(Seed)
 	out := c.Run(tp, in)
 	w := tensor.FromData(lossWeights(c, out.Size()), out.Shape()...)
-	upload(w.Data)
+	upload(w.Host())
 	loss := tp.Sum(tp.Mul(out, w))
 	tp.Backward(loss)
-	res := result{out: read(out.Data), loss: float64(loss.Item())}
+	res := result{out: read(out.Host()), loss: float64(loss.Item())}
 	for i, x := range in {
 		if !noGrad(c, i) {
-			res.grads = append(res.grads, read(x.Grad.Data))
+			res.grads = append(res.grads, read(x.Grad.Host()))
 		}
 	}
 	return res

@@ -230,5 +230,5 @@ func dropoutMask(n int, ps ...float32) []float32 {
 	for _, p := range ps {
 		x = tp.Dropout(x, p)
 	}
-	return append([]float32(nil), x.Data...)
+	return append([]float32(nil), x.Host()...)
 }

@@ -5,6 +5,8 @@
 	X(k_fill, EwArgs) \
 	X(k_scale, EwArgs) \
 	X(k_axpy, EwArgs) \
+	X(k_axpy_dev, EwArgs) \
+	X(k_add_dev, EwArgs) \
 	X(k_add, EwArgs) \
 	X(k_mul, EwArgs) \
 	X(k_mulacc, EwArgs) \
@@ -25,4 +27,5 @@
 	X(k_xent, XentArgs) \
 	X(k_permute, PermuteArgs) \
 	X(k_adamw, AdamWArgs) \
-	X(k_sum, SumArgs)
+	X(k_sum, SumArgs) \
+	X(k_sum_finish, FinishArgs)

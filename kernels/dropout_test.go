@@ -42,8 +42,8 @@ func TestDropoutWordsDefinition(t *testing.T) {
 
 // TestDropoutWordsLevels: every level gives the generic twin's bits, for
 // lengths around the vector widths and unrolls, word counters that cross
-// 2^32 and wrap at 2^64, and thresholds from 0 (keep all) to 2^32-1; guard
-// bands catch writes past m.
+// 2^32 and wrap at 2^64, and thresholds from 0 (keep all) to 2^32-1 and
+// equal to a drawn value; guard bands catch writes past m.
 func TestDropoutWordsLevels(t *testing.T) {
 	lengths := []int{}
 	for n := 0; n <= 80; n += 2 {
@@ -67,7 +67,14 @@ func TestDropoutWordsLevels(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
 		for _, n := range lengths {
 			for _, w := range words {
-				for _, th := range thrs {
+				// Thresholds equal to a half of word 3 (positions 6 and 7):
+				// keep needs >=, not >.
+				w3 := rng.Word(key, w+3)
+				eq := []struct {
+					name string
+					thr  uint32
+				}{{"=hi(word3)", uint32(w3 >> 32)}, {"=lo(word3)", uint32(w3)}}
+				for _, th := range append(thrs, eq...) {
 					keep := float32(1.25)
 					want := make([]float32, n)
 					dropoutWordsGeneric(want, key, w, th.thr, keep)

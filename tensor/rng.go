@@ -31,11 +31,16 @@ func dropoutMask(mask []float32, p float32, seed, offset uint64) {
 			m[0] = keepOrDrop(uint32(rng.Word(key, c>>1)), thr, keep)
 			j, c = 1, c+1
 		}
-		for ; j+1 < len(m); j, c = j+2, c+2 { // (even, odd) pairs share a word
-			w := rng.Word(key, c>>1)
-			m[j] = keepOrDrop(uint32(w>>32), thr, keep)
-			m[j+1] = keepOrDrop(uint32(w), thr, keep)
+		// (even, odd) pairs share a word: the vector kernel takes them all.
+		// Position c+i reads word (c+i)>>1, which wraps to 0 with the
+		// position counter (at 2^63 words): split the range there.
+		pairs := (len(m) - j) &^ 1
+		if r := -c; r != 0 && uint64(pairs) > r {
+			kernels.DropoutWords(m[j:j+int(r)], key, c>>1, thr, keep)
+			j, c, pairs = j+int(r), 0, pairs-int(r)
 		}
+		kernels.DropoutWords(m[j:j+pairs], key, c>>1, thr, keep)
+		j, c = j+pairs, c+uint64(pairs)
 		if j < len(m) {
 			m[j] = keepOrDrop(uint32(rng.Word(key, c>>1)>>32), thr, keep)
 		}

@@ -3,8 +3,8 @@ package kernels
 import "github.com/distilgo/distilgo/internal/rng"
 
 // DropoutWords fills a dropout mask from consecutive words of a SplitMix64
-// stream: for k < len(m)/2, with w = rng.Word(key, word+k) (word+k wraps
-// modulo 2^64, as the counter does),
+// stream: for k < len(m)/2, with w = rng.Word(key, word+k) (word+k modulo
+// 2^64),
 //
 //	m[2k]   = keep if uint32(w>>32) >= thr, else 0
 //	m[2k+1] = keep if uint32(w)     >= thr, else 0
@@ -15,7 +15,7 @@ import "github.com/distilgo/distilgo/internal/rng"
 // handles an odd first or last position); an odd length panics.
 //
 // The vector levels mix 4 (AVX2) or 8 (AVX-512) words per instruction and
-// give the same bits as the generic loop, which is dropoutWordsGeneric.
+// give the same bits as the generic level's Go loop.
 func DropoutWords(m []float32, key, word uint64, thr uint32, keep float32) {
 	if len(m)&1 != 0 {
 		panicShape("DropoutWords", "len(m)=%d, need an even length", len(m))

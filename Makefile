@@ -72,7 +72,7 @@ lint:
 ## CUDA kernel lists from cuda/kernels.cu (cuda/internal/genkernels).
 ## One pair of files per kernel family (FAMILY_amd64.s and
 ## FAMILY_stubs_amd64.go), as Go's crypto packages split theirs.
-ASM_FAMILIES := gemm pack rows vec bf16
+ASM_FAMILIES := gemm pack rows vec bf16 rand
 generate:
 	cd kernels/_asm && for f in $(ASM_FAMILIES); do \
 		$(GO) run . -family $$f -out ../$${f}_amd64.s -stubs ../$${f}_stubs_amd64.go -pkg kernels || exit 1; \

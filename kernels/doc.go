@@ -1,6 +1,7 @@
 // Package kernels holds the engine's math: SGEMM, softmax, layer norm, GELU,
-// cross-entropy, embedding gather/scatter, AdamW and small vector routines,
-// all on float32 slices in row-major layout.
+// cross-entropy, embedding gather/scatter, AdamW, dropout masks
+// (DropoutWords) and small vector routines, all on float32 slices in
+// row-major layout.
 //
 // Every kernel has a naive pure-Go twin (the *Ref functions and the generic
 // implementations) that serves as the test oracle and as the fallback on
@@ -10,7 +11,7 @@
 // "avx2" (AVX2+FMA), "avx512" (AVX-512 F/DQ/BW/VL) and "avx512bf16" (avx512
 // plus AVX512_BF16 for SgemmBF16), the assembly ones generated with avo by
 // the module in kernels/_asm, one file per kernel family (gemm_amd64.s,
-// pack_amd64.s, rows_amd64.s, vec_amd64.s, bf16_amd64.s, each with its
+// pack_amd64.s, rows_amd64.s, vec_amd64.s, bf16_amd64.s, rand_amd64.s, each with its
 // *_stubs_amd64.go declarations). The best level the CPU supports is chosen
 // at start-up (github.com/klauspost/cpuid/v2);
 // DISTILGO_KERNELS=avx512bf16|avx512|avx2|generic forces one, Levels, Level
@@ -51,6 +52,10 @@
 //     order, no FMA (tested bit for bit: TestElementwise,
 //     TestAdamWLevels). SumSquares and Dot are one pure-Go loop at every
 //     level, with exact float64 products.
+//     DropoutWords is bitwise identical at every level (integer
+//     SplitMix64 arithmetic: 8 words per vector with VPMULLQ at avx512
+//     and avx512bf16, 4 with VPMULUDQ-built 64-bit products at avx2; the
+//     Go loop at generic and NEON; TestDropoutWordsLevels).
 //     GELU and its backward are not: every level evaluates the same float32
 //     erf fit and Cephes-style exp polynomial, the vector levels with FMA
 //     (AVX2, AVX-512 and NEON give the same bits: digests in

@@ -21,6 +21,7 @@ var (
 			axpy: axpyAVX2, add: addAVX2, mul: mulAVX2, mulAcc: mulAccAVX2,
 			sumF64: sumF64AVX2, sumSqDevF64: sumSqDevF64AVX2, lnApply: lnApplyAVX2,
 			lnBackwardSums: lnBackwardSumsAVX2, lnBackwardDx: lnBackwardDxAVX2, lnBackwardPar: lnBackwardParamsAVX2,
+			dropout: dropoutAVX2,
 		},
 	}
 	avx512Impl = &impl{
@@ -36,6 +37,7 @@ var (
 			axpy: axpyAVX512, add: addAVX512, mul: mulAVX512, mulAcc: mulAccAVX512,
 			sumF64: sumF64AVX512, sumSqDevF64: sumSqDevF64AVX512, lnApply: lnApplyAVX512,
 			lnBackwardSums: lnBackwardSumsAVX512, lnBackwardDx: lnBackwardDxAVX512, lnBackwardPar: lnBackwardParamsAVX512,
+			dropout: dropoutAVX512,
 		},
 	}
 )

@@ -32,6 +32,7 @@ type simdOps struct {
 	lnBackwardSums func(dy, w, x *float32, n int, mean, rstd float32) (sumG, sumGX float64)
 	lnBackwardDx   func(dx, dy, w, x *float32, n int, mean, rstd, mG, mGX float32)
 	lnBackwardPar  func(dw, db, dy, x *float32, n int, mean, rstd float32)
+	dropout        func(m *float32, n int, z0 uint64, thr uint32, keep float32) // nil: DropoutWords in Go; z0 is the first word's mix input
 }
 
 // simd is the current level's primitives, nil at the generic level.

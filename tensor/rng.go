@@ -58,11 +58,16 @@ func (j *dropoutJob) run(lo, hi int) {
 		m[0] = keepOrDrop(uint32(rng.Word(key, c>>1)), thr, keep)
 		i, c = 1, c+1
 	}
-	for ; i+1 < len(m); i, c = i+2, c+2 { // (even, odd) pairs share a word
-		w := rng.Word(key, c>>1)
-		m[i] = keepOrDrop(uint32(w>>32), thr, keep)
-		m[i+1] = keepOrDrop(uint32(w), thr, keep)
+	// (even, odd) pairs share a word: the vector kernel takes them all.
+	// Position c+i reads word (c+i)>>1, which wraps to 0 with the
+	// position counter (at 2^63 words): split the range there.
+	pairs := (len(m) - i) &^ 1
+	if r := -c; r != 0 && uint64(pairs) > r {
+		kernels.DropoutWords(m[i:i+int(r)], key, c>>1, thr, keep)
+		i, c, pairs = i+int(r), 0, pairs-int(r)
 	}
+	kernels.DropoutWords(m[i:i+pairs], key, c>>1, thr, keep)
+	i, c = i+pairs, c+uint64(pairs)
 	if i < len(m) {
 		m[i] = keepOrDrop(uint32(rng.Word(key, c>>1)>>32), thr, keep)
 	}

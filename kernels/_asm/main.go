@@ -8,6 +8,7 @@
 //	      norm, and dot4
 //	vec   element-wise kernels: exp, GELU, AdamW, axpy, add, mul, mulAcc
 //	bf16  the AVX512_BF16 kernels (SgemmBF16, conversions, peak probe)
+//	rand  the dropout mask generator (SplitMix64 words compared in bulk)
 //
 // Run from this directory (make generate does, for every family):
 //
@@ -35,6 +36,7 @@ var families = map[string]func(){
 	"rows": rowsFamily,
 	"vec":  vecFamily,
 	"bf16": bf16Funcs,
+	"rand": randFamily,
 }
 
 func main() {

@@ -63,15 +63,3 @@ func BenchmarkLayerNormGeluForwardBackward(b *testing.B) {
 		tp.Backward(tp.Sum(tp.Gelu(tp.LayerNorm(x, w, bias, 1e-12))))
 	}
 }
-
-// BenchmarkDropoutMask: one attention-dropout mask at DistilBERT's shapes
-// (B·NH·T² values), allocations per call included (none: see dropoutJob).
-func BenchmarkDropoutMask(b *testing.B) {
-	const B, T, NH = 8, 128, 12
-	mask := make([]float32, B*NH*T*T)
-	b.ReportAllocs()
-	b.SetBytes(int64(4 * len(mask)))
-	for i := 0; b.Loop(); i++ {
-		dropoutMask(mask, 0.1, 7, uint64(i)*uint64(len(mask)))
-	}
-}

@@ -53,6 +53,13 @@ type bf16Config struct {
 	// words transposes 32-bit words with its float32 packTranspose.
 	words   *gemmConfig
 	jrInner bool
+	// nb (0: nc; a multiple of nr) is how many columns of the packed B
+	// block the jrInner loop runs over all of A's panels before moving
+	// on: a part of B that stays in L2 while the A panels stream past it,
+	// where the whole block (kc/2·nc words, 1.5 MiB for 12×32) would be
+	// read from L3 by every A panel. Only the order of C's tiles changes,
+	// not any sum.
+	nb int
 	// cvtPanel (nil: cvtPairs per pair) converts kp pairs of rows of
 	// stride ld into a panel of w ≤ 48 words per pair, zero past valid.
 	cvtPanel func(dst *uint32, src *float32, ld, kp, valid, w int)
@@ -156,9 +163,15 @@ func (g *bf16Config) gemmPB(w *bf16Work, transA, transB bool, m, n, k int, alpha
 				mc := min(g.mc, m-ic)
 				g.packA(w, transA, a, lda, ic, pc, mc, kc)
 				if g.jrInner {
-					for ir := 0; ir < mc; ir += mr {
-						for jr := 0; jr < nc; jr += nr {
-							g.tile(w, bb, ir, jr, mc, nc, kp, alpha, bet, c, (ic+ir)*ldc+jc+jr, ldc)
+					jb := nc
+					if g.nb > 0 {
+						jb = g.nb
+					}
+					for j0 := 0; j0 < nc; j0 += jb {
+						for ir := 0; ir < mc; ir += mr {
+							for jr := j0; jr < min(j0+jb, nc); jr += nr {
+								g.tile(w, bb, ir, jr, mc, nc, kp, alpha, bet, c, (ic+ir)*ldc+jc+jr, ldc)
+							}
 						}
 					}
 				} else {

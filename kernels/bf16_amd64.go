@@ -6,7 +6,7 @@ import "github.com/klauspost/cpuid/v2"
 
 // The avx512bf16 level: the avx512 level plus SgemmBF16 on VDPBF16PS.
 var (
-	bf16AVX512Config = &bf16Config{name: "avx512bf16 12x32", mr: 12, nr: 32, kc: 768, mc: 480, nc: 1024, jrInner: true,
+	bf16AVX512Config = &bf16Config{name: "avx512bf16 12x32", mr: 12, nr: 32, kc: 768, mc: 480, nc: 1024, jrInner: true, nb: 256,
 		kernel: gemmPackedBF16x12x32, cvtRow: cvtRowBF16AVX512, cvtPairs: cvtPairsBF16AVX512,
 		words: &gemmConfig{packers: avx512Packers}, dot4: dotBF16x4AVX512, cvtPanel: cvtPairsPanelBF16AVX512,
 		cvtPanels12: cvtPairsPanels12AVX512}

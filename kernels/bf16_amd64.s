@@ -2205,7 +2205,7 @@ DATA bf16PairIndex<>+62(SB)/2, $0x001f
 GLOBL bf16PairIndex<>(SB), RODATA|NOPTR, $64
 
 // func cvtPairsPanelBF16AVX512(dst *uint32, src *float32, ld int, kp int, valid int, w int)
-// Requires: AVX, AVX512BW, AVX512F
+// Requires: AVX, AVX512BW, AVX512F, MMX+
 TEXT ·cvtPairsPanelBF16AVX512(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
@@ -2317,13 +2317,20 @@ cvtPairsPanelBF16AVX512_s2_ge:
 	MOVQ      w+40(FP), R10
 	SHLQ      $0x02, R10
 	VMOVDQU16 bf16PairIndex<>+0(SB), Z4
+	IMUL3Q    $0x00000010, BX, R9
 
 cvtPairsPanelBF16AVX512_loop:
-	TESTQ     DX, DX
-	JLE       cvtPairsPanelBF16AVX512_done
-	LEAQ      (SI)(BX*1), R11
-	VMOVUPS.Z (SI), K1, Z0
-	VMOVUPS.Z (R11), K1, Z1
+	TESTQ      DX, DX
+	JLE        cvtPairsPanelBF16AVX512_done
+	LEAQ       (SI)(BX*1), R11
+	PREFETCHT0 (SI)(R9*1)
+	PREFETCHT0 64(SI)(R9*1)
+	PREFETCHT0 128(SI)(R9*1)
+	PREFETCHT0 (R11)(R9*1)
+	PREFETCHT0 64(R11)(R9*1)
+	PREFETCHT0 128(R11)(R9*1)
+	VMOVUPS.Z  (SI), K1, Z0
+	VMOVUPS.Z  (R11), K1, Z1
 
 	// vcvtne2ps2bf16 %zmm0, %zmm1, %zmm2
 	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0

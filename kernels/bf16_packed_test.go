@@ -42,7 +42,9 @@ func sameFloatBits(t *testing.T, what string, got, want []float32) {
 // same bits as the driver packing B itself, for the Go twin everywhere and
 // each VDPBF16PS kernel where the CPU has it, on every form and on the
 // shapes around the blocking (edges, odd k, several kc blocks, n past nc),
-// on one thread and through the parallel split.
+// on one thread and through the parallel split (2 and 3 threads: the
+// panels of all kc blocks are packed in one dispatch, pieces crossing
+// blocks).
 func TestBF16PackedBDriver(t *testing.T) {
 	configs := append([]*bf16Config{bf16GoConfig}, bf16Variants...)
 	r := rand.New(rand.NewPCG(41, 42))
@@ -55,7 +57,7 @@ func TestBF16PackedBDriver(t *testing.T) {
 			for _, s := range shapes {
 				for _, tr := range bf16Forms {
 					m, n, k := s[0], s[1], s[2]
-					for _, th := range []int{1, 2} {
+					for _, th := range []int{1, 2, 3} {
 						name := fmt.Sprintf("threads%d/tA=%v/tB=%v/%dx%dx%d", th, tr[0], tr[1], m, n, k)
 						withThreads(th, func() {
 							a, lda, b, ldb, c, ldc := packedOperands(r, tr[0], tr[1], m, n, k, r.IntN(3))

@@ -295,10 +295,10 @@ func testBF16Config(t *testing.T, g *bf16Config, run bf16Runner) {
 // twin everywhere (the packing layout is checked without the instructions),
 // each generated VDPBF16PS kernel where the CPU has them.
 func TestBF16Driver(t *testing.T) {
-	configs := append([]*bf16Config{bf16GoConfig}, bf16Variants...)
+	configs := append([]*bf16Config{bf16GoConfig, bf16GoChunked}, bf16Variants...)
 	for _, g := range configs {
 		t.Run(g.name, func(t *testing.T) {
-			if g != bf16GoConfig {
+			if g != bf16GoConfig && g != bf16GoChunked {
 				requireBF16(t)
 			}
 			testBF16Config(t, g, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
@@ -359,7 +359,7 @@ func TestSgemmBF16(t *testing.T) {
 
 // TestSgemmBF16Parallel: products big enough to be split over threads.
 func TestSgemmBF16Parallel(t *testing.T) {
-	shapes := [][3]int{{203, 97, 301}, {20, 517, 211}, {517, 20, 211}}
+	shapes := [][3]int{{203, 97, 301}, {20, 517, 211}, {517, 20, 211}, {100, 40, 1541}}
 	for _, th := range []int{2, 3} {
 		withThreads(th, func() {
 			forEachLevel(t, func(t *testing.T) {
@@ -423,4 +423,88 @@ func TestBF16SmallM(t *testing.T) {
 			})
 		}
 	}
+}
+
+// bf16GoChunked is the Go twin with the jrInner order and B's block run in
+// chunks of nb columns (nb = 8 of nc = 32; the level's 12×32 kernel runs
+// 256 of 1024), so that order is checked against the reference everywhere.
+var bf16GoChunked = func() *bf16Config {
+	g := *bf16GoConfig
+	g.name, g.jrInner, g.nb = "bf16 go 4x4 jrInner nb8", true, 8
+	return &g
+}()
+
+// TestBF16ChunkedOrder: running the packed B block in chunks of nb columns
+// (bf16Config.nb) gives C bit for bit as the whole block does (it reorders
+// C's tiles, not any sum), for the Go twin everywhere and the level's
+// kernel where the CPU has it, on every form, at shapes around nb, nc, mc
+// and kc (partial chunks, edge tiles, several kc blocks, beta ≠ 0), on 1,
+// 2 and 3 threads through SgemmBF16's split.
+func TestBF16ChunkedOrder(t *testing.T) {
+	configs := []*bf16Config{bf16GoChunked}
+	if _, flops := bf16PeakFunc(); flops > 0 {
+		configs = append(configs, bf16Variants[0]) // the level's kernel
+	} else {
+		t.Log("CPU lacks AVX512_BF16 (or a purego/non-amd64 build): only the Go twin's chunked order is checked")
+	}
+	for _, g := range configs {
+		if g.nb%g.nr != 0 || g.nb <= 0 || g.nb >= g.nc {
+			t.Fatalf("%s: nb = %d, want a multiple of nr = %d in (0, nc = %d)", g.name, g.nb, g.nr, g.nc)
+		}
+		whole := *g
+		whole.nb = 0
+		r := rand.New(rand.NewPCG(51, 52))
+		nb, nr, mr := g.nb, g.nr, g.mr
+		shapes := [][3]int{
+			{mr + 1, nb - 1, 9}, {2*mr - 1, nb, 2}, {mr, nb + 1, 5}, {g.mc + mr + 1, nb + nr + 5, g.kc + 3},
+			{3*mr + 2, 2*nb + 3, 2*g.kc + 1}, {mr + 3, g.nc + nb + nr - 1, 7},
+		}
+		for _, s := range shapes {
+			for _, tr := range bf16Forms {
+				for _, th := range []int{1, 2, 3} {
+					m, n, k := s[0], s[1], s[2]
+					name := fmt.Sprintf("%s/threads%d/tA=%v/tB=%v/%dx%dx%d", g.name, th, tr[0], tr[1], m, n, k)
+					a, lda, b, ldb, c, ldc := packedOperands(r, tr[0], tr[1], m, n, k, r.IntN(3))
+					want := append([]float32(nil), c...)
+					withThreads(th, func() {
+						whole.sgemm(tr[0], tr[1], m, n, k, -2, a, lda, b, ldb, 0.5, want, ldc)
+						g.sgemm(tr[0], tr[1], m, n, k, -2, a, lda, b, ldb, 0.5, c, ldc)
+					})
+					sameFloatBits(t, name, c, want)
+				}
+			}
+		}
+	}
+}
+
+// TestSgemmBF16SharedBBlocks: a product split along M into short parts
+// packs B one kc-block at a time into a shared scratch and multiplies each
+// block on all parts before the next (sgemmPB). C must be bit for bit the
+// one-thread product, which runs the kc-blocks inside gemmPB: every form,
+// several kc blocks with an odd last one, a part count that does not
+// divide M, beta ≠ 0, on 2 and 3 threads, at every level this CPU has.
+func TestSgemmBF16SharedBBlocks(t *testing.T) {
+	forEachLevel(t, func(t *testing.T) {
+		g := current.bf16
+		if g == nil {
+			t.Skip("no packed bf16 level (emulation): nothing shared")
+		}
+		r := rand.New(rand.NewPCG(61, 62))
+		for _, s := range [][3]int{{100, 40, 2*g.kc + 5}, {3*g.nr + 1, 2*g.nr + 3, g.kc + 1}, {70, 33, 3 * g.kc}} {
+			for _, tr := range bf16Forms {
+				m, n, k := s[0], s[1], s[2]
+				if 2*m*n*k < gemmParallelMinFlops || n > m {
+					t.Fatalf("%v: not a shared-B product", s)
+				}
+				a, lda, b, ldb, c, ldc := packedOperands(r, tr[0], tr[1], m, n, k, r.IntN(3))
+				want := append([]float32(nil), c...)
+				withThreads(1, func() { g.sgemm(tr[0], tr[1], m, n, k, -2, a, lda, b, ldb, 0.5, want, ldc) })
+				for _, th := range []int{2, 3} {
+					got := append([]float32(nil), c...)
+					withThreads(th, func() { g.sgemm(tr[0], tr[1], m, n, k, -2, a, lda, b, ldb, 0.5, got, ldc) })
+					sameFloatBits(t, fmt.Sprintf("threads%d/tA=%v/tB=%v/%dx%dx%d", th, tr[0], tr[1], m, n, k), got, want)
+				}
+			}
+		}
+	})
 }

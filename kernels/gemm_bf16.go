@@ -53,6 +53,13 @@ type bf16Config struct {
 	// words transposes 32-bit words with its float32 packTranspose.
 	words   *gemmConfig
 	jrInner bool
+	// nb (0: nc; a multiple of nr) is how many columns of the packed B
+	// block the jrInner loop runs over all of A's panels before moving
+	// on: a part of B that stays in L2 while the A panels stream past it,
+	// where the whole block (kc/2·nc words, 1.5 MiB for 12×32) would be
+	// read from L3 by every A panel. Only the order of C's tiles changes,
+	// not any sum.
+	nb int
 	// cvtPanel (nil: cvtPairs per pair) converts kp pairs of rows of
 	// stride ld into a panel of w ≤ 48 words per pair, zero past valid.
 	cvtPanel func(dst *uint32, src *float32, ld, kp, valid, w int)
@@ -156,9 +163,15 @@ func (g *bf16Config) gemmPB(w *bf16Work, transA, transB bool, m, n, k int, alpha
 				mc := min(g.mc, m-ic)
 				g.packA(w, transA, a, lda, ic, pc, mc, kc)
 				if g.jrInner {
-					for ir := 0; ir < mc; ir += mr {
-						for jr := 0; jr < nc; jr += nr {
-							g.tile(w, bb, ir, jr, mc, nc, kp, alpha, bet, c, (ic+ir)*ldc+jc+jr, ldc)
+					jb := nc
+					if g.nb > 0 {
+						jb = g.nb
+					}
+					for j0 := 0; j0 < nc; j0 += jb {
+						for ir := 0; ir < mc; ir += mr {
+							for jr := j0; jr < min(j0+jb, nc); jr += nr {
+								g.tile(w, bb, ir, jr, mc, nc, kp, alpha, bet, c, (ic+ir)*ldc+jc+jr, ldc)
+							}
 						}
 					}
 				} else {
@@ -373,22 +386,42 @@ func (g *bf16Config) sgemmPB(transA, transB bool, m, n, k int, alpha float32, a 
 		size, tile = n, g.nr
 	}
 	x.chunk = roundUp((size+threads-1)/threads, tile)
-	var shared *BF16PackedB
-	if pb == nil && !x.splitN && x.chunk <= sharedBMaxRows {
-		shared = getSharedB()
-		shared = g.packB16(shared, transB, k, n, b, ldb)
-		x.pb = shared
-	}
-	parallelRange((size+x.chunk-1)/x.chunk, 1, x)
-	if shared != nil {
+	parts := (size + x.chunk - 1) / x.chunk
+	if pb == nil && !x.splitN && x.chunk <= sharedBMaxRows && k > 0 {
+		// One kc-block of B at a time: packed by all threads into the
+		// shared scratch, then multiplied by every part, so the packed
+		// block is still in cache when read (TestSgemmBF16SharedBBlocks).
+		// Each part sums the blocks in
+		// the order gemmPB does, beta applied at the first: the same bits.
+		shared := getSharedB()
+		for pc := 0; pc < k; pc += g.kc {
+			kc := min(g.kc, k-pc)
+			bp, ap := b[pc:], a[pc:] // rows pc.. of op(B), columns pc.. of op(A)
+			if !transB {
+				bp = b[pc*ldb:]
+			}
+			if transA {
+				ap = a[pc*lda:]
+			}
+			shared = g.packB16(shared, transB, kc, n, bp, ldb)
+			x.pb, x.k, x.a, x.b = shared, kc, ap, bp
+			if pc > 0 {
+				x.beta = 1
+			}
+			parallelRange(parts, 1, x)
+		}
 		putSharedB(shared)
+	} else {
+		parallelRange(parts, 1, x)
 	}
 	bf16ArgsPool.put(x)
 }
 
 // sharedBMaxRows: a product split along M into parts of at most this many
 // rows has its B converted and packed once, in parallel, into a scratch
-// BF16PackedB that every part reads, instead of by each part. Each part
+// BF16PackedB that every part reads, instead of by each part: one
+// kc-block at a time, multiplied by every part before the next is packed
+// (packing all of K first wrote 12 MiB that came back from memory). Each part
 // converts all of B for rows/part flops per element of B, so the copy (B
 // written out once and read back by each part) pays where parts are short:
 // the weight gradients dW = dYᵀ·X (M = 768 or 3072 output features, B = X

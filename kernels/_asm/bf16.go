@@ -410,12 +410,19 @@ func dotBF16x4() {
 //
 //	dst[q*w + j] = bf16(src[2q*ld + j]) | bf16(src[(2q+1)*ld + j])<<16  for j < valid, else 0
 //
-// one call per panel instead of one per pair of rows.
+// one call per panel instead of one per pair of rows. The rows panelAhead
+// pairs on are prefetched (three lines each, 48 floats): a panel walks kc
+// rows of a row-major B at a large stride (3–12 KB at the training shapes,
+// a page or more per row), which the hardware prefetchers do not follow,
+// so without it the TN weight gradients with M = 768 spent 8–12% of their
+// time waiting for B here (BENCHMARKS.md, issue 18 h18tn). Prefetches past
+// the matrix do not fault.
 //
 // Registers: DI dst, SI row 2q, R11 row 2q+1, BX ld (bytes), DX pairs left,
-// R10 w (bytes), R8 scratch, K1-K3 load masks, K4-K6 store masks, Z0/Z1
+// R10 w (bytes), R9 prefetch distance (bytes), R8 scratch, K1-K3 load masks, K4-K6 store masks, Z0/Z1
 // floats, Z2 bf16, Z3 pairs, Z4 table.
 func cvtPairsPanel() {
+	const panelAhead = 8
 	name := "cvtPairsPanelBF16AVX512"
 	TEXT(name, NOSPLIT, "func(dst *uint32, src *float32, ld, kp, valid, w int)")
 	Pragma("noescape")
@@ -439,10 +446,17 @@ func cvtPairsPanel() {
 	Load(Param("w"), wb)
 	SHLQ(U8(2), wb)
 	VMOVDQU16(pairIndexTable(), reg.Z4)
+	ahead := reg.R9 // bytes from row 2q to row 2(q+panelAhead)
+	IMUL3Q(U32(2*panelAhead), ld, ahead)
 	Label(name + "_loop")
 	TESTQ(kp, kp)
 	JLE(LabelRef(name + "_done"))
 	LEAQ(Mem{Base: src, Index: ld, Scale: 1}, s1)
+	for _, r := range []reg.Physical{src, s1} {
+		for v := 0; v < 3; v++ {
+			PREFETCHT0(Mem{Base: r, Index: ahead, Scale: 1, Disp: 64 * v})
+		}
+	}
 	for v := 0; v < 3; v++ {
 		VMOVUPS_Z(Mem{Base: src, Disp: 64 * v}, loadMasks[v], reg.Z0)
 		VMOVUPS_Z(Mem{Base: s1, Disp: 64 * v}, loadMasks[v], reg.Z1)

@@ -20,21 +20,19 @@ func Open(Options) (*Device, error) { return nil, ErrNotBuilt }
 func off() { panic(ErrNotBuilt.Error()) }
 
 // Info, Stats, Close and the rest panic: no Device exists in this build.
-func (*Device) Info() Info                                         { off(); return Info{} }
-func (*Device) Stats() Stats                                       { off(); return Stats{} }
-func (*Device) Close() error                                       { return ErrNotBuilt }
-func (*Device) SetTF32(bool)                                       { off() }
-func (*Device) Synchronize()                                       { off() }
-func (*Device) Upload([]float32)                                   { off() }
-func (*Device) Download([]float32)                                 { off() }
-func (*Device) Read([]float32) []float32                           { off(); return nil }
-func (*Device) ReadInto(dst, src []float32)                        { off() }
-func (*Device) Zero([]float32)                                     { off() }
-func (*Device) Release([]float32) bool                             { off(); return false }
-func (*Device) AdamW(p, g, m, v []float32, hp kernels.AdamWParams) { off() }
-func (*Device) SumSquares([]float32) float64                       { off(); return 0 }
-func (*Device) ScaleBuffer(float32, []float32)                     { off() }
-func (*Device) Name() string                                       { return "cuda" }
+func (*Device) Info() Info               { off(); return Info{} }
+func (*Device) Stats() Stats             { off(); return Stats{} }
+func (*Device) Close() error             { return ErrNotBuilt }
+func (*Device) SetTF32(bool)             { off() }
+func (*Device) Synchronize()             { off() }
+func (*Device) Alloc(int) tensor.Storage { off(); return nil }
+func (*Device) Zero(*tensor.Tensor)      { off() }
+func (*Device) AdamW(p, g, m, v *tensor.Tensor, hp kernels.AdamWParams) {
+	off()
+}
+func (*Device) SumSquares(*tensor.Tensor) float64   { off(); return 0 }
+func (*Device) ScaleBuffer(float32, *tensor.Tensor) { off() }
+func (*Device) Name() string                        { return "cuda" }
 func (*Device) Gemm(bool, bool, int, int, int, int, float32, *tensor.Tensor, *tensor.Tensor, float32, *tensor.Tensor) {
 	off()
 }

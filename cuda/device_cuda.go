@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/distilgo/distilgo/tensor"
@@ -51,11 +52,19 @@ type Device struct {
 	info   Info
 	tf32   bool
 
-	reg     registry
 	stage   stageCache
 	scratch map[string]scratchBuf
-	pending []scalarOut // one-element outputs to copy back to the host
 	stats   Stats
+
+	// Device memory of tensors (storage_cuda.go): the live allocations
+	// and their bytes, an empty storage for Alloc(0), and the addresses of
+	// storages the garbage collector found unreachable, freed by the next
+	// method (under mu, after the device is idle).
+	live   map[uint64]int
+	empty  *storage
+	deadMu sync.Mutex
+	dead   []uint64
+	ndead  atomic.Int32
 
 	maxBlocks int
 	pointwise map[*tensor.Pointwise][2]kernel // kernels by function
@@ -68,11 +77,6 @@ type scratchBuf struct {
 	bytes int
 }
 
-type scalarOut struct {
-	host *float32
-	dev  uint64
-}
-
 // Name returns "cuda".
 func (d *Device) Name() string { return "cuda" }
 
@@ -83,13 +87,12 @@ func (d *Device) Info() Info { return d.info }
 func (d *Device) Stats() Stats {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s := d.stats
-	s.Allocs, s.Frees, s.DeviceBytes, s.ArenaZeroed = d.reg.allocs, d.reg.frees, d.reg.bytes, d.reg.zeroed
-	return s
+	return d.stats
 }
 
 // begin makes the context current on this OS thread for the duration of a
-// method; end undoes it after copying one-element outputs to the host.
+// method and frees the memory of storages collected since the last one;
+// end undoes it.
 func (d *Device) begin() {
 	d.mu.Lock()
 	if d.closed {
@@ -98,50 +101,37 @@ func (d *Device) begin() {
 	}
 	runtime.LockOSThread()
 	must(cuSetCurrent(d.ctx), "cuCtxSetCurrent")
+	if d.ndead.Load() != 0 {
+		d.freeDead()
+	}
 }
 
 func (d *Device) end() {
-	if len(d.pending) > 0 {
-		for _, s := range d.pending {
-			must(cuDtoH(unsafe.Pointer(s.host), s.dev, 4), "copy a scalar to the host")
-		}
-		d.stats.Syncs++
-		clear(d.pending)
-		d.pending = d.pending[:0]
-	}
 	runtime.UnlockOSThread()
 	d.mu.Unlock()
 }
 
-// ptr returns the device address of t's data, preparing it for access acc
-// (see registry). One-element tensors at the start of device-owned memory
-// are host-coherent: callers read losses and sums with Item on the host
-// (the tape itself no longer touches them there), so such a tensor is
-// uploaded before a read and
-// copied back after a write.
-func (d *Device) ptr(t *tensor.Tensor, acc access) uint64 {
+// ptr returns the device address of t's values: its storage's address
+// plus 4·offset. t must live in this device's memory (made by Alloc,
+// tensor.NewOn or a tape on the device): a host tensor is a programmer
+// error, reported with its shape.
+func (d *Device) ptr(t *tensor.Tensor) uint64 {
 	if t == nil || t.Size() == 0 {
 		return 0
 	}
-	return d.ptrData(t.Host(), acc)
-}
-
-func (d *Device) ptrData(x []float32, acc access) uint64 {
-	if len(x) == 0 {
-		return 0
-	}
-	e, p, fresh := d.reg.lookup(x, acc, false)
-	if len(x) == 1 && !e.mirrored && p == e.dev {
-		if acc&read != 0 {
-			must(cuHtoD(p, unsafe.Pointer(&x[0]), 4), "copy a scalar to the device")
+	st, off := t.Storage()
+	s, ok := st.(*storage)
+	if !ok || s.d != d {
+		where := "host memory"
+		if st != nil {
+			where = "another device's memory"
 		}
-		if acc&write != 0 {
-			d.pending = append(d.pending, scalarOut{&x[0], p})
-		}
-		return p
+		panic(fmt.Sprintf("cuda: tensor %v is in %s, not on this device: make it with tensor.NewOn(device, ...) and CopyFrom", t.Shape(), where))
 	}
-	d.reg.claim(e, fresh)
-	return p
+	if off+t.Size() > s.n {
+		panic(fmt.Sprintf("cuda: internal error: tensor %v at offset %d outside its storage of %d", t.Shape(), off, s.n))
+	}
+	return s.p + 4*uint64(off)
 }
 
 func (d *Device) launch(k kernel, gx, gy, bx, by int, args unsafe.Pointer) {
@@ -198,36 +188,3 @@ func (d *Device) download(dst unsafe.Pointer, src uint64, bytes int) {
 	must(cuDtoH(dst, src, bytes), "copy to the host")
 	d.stats.Syncs++
 }
-
-// cudaMem is the registry's view of the device memory.
-type cudaMem struct{ d *Device }
-
-func (m cudaMem) alloc(bytes int) (uint64, error) {
-	p, r := cuAlloc(max(bytes, 4))
-	if err := cuErr(r, fmt.Sprintf("cuMemAlloc %d bytes", bytes)); err != nil {
-		return 0, err
-	}
-	return p, nil
-}
-
-func (m cudaMem) free(p uint64) { must(cuFree(p), "cuMemFree") }
-
-func (m cudaMem) upload(dst uint64, src unsafe.Pointer, bytes int) {
-	if bytes > 0 {
-		must(cuHtoD(dst, src, bytes), "copy to the device")
-	}
-}
-
-func (m cudaMem) copy(dst, src uint64, bytes int) {
-	if bytes > 0 {
-		must(cuDtoD(dst, src, bytes), "copy on the device")
-	}
-}
-
-func (m cudaMem) zero(dst uint64, bytes int) {
-	if bytes > 0 {
-		must(cuMemset32(dst, 0, bytes/4), "cuMemsetD32Async")
-	}
-}
-
-func (m cudaMem) sync() { m.d.syncLocked() }

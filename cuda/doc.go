@@ -10,32 +10,23 @@
 // Python wheels. Its kernels (kernels.cu, embedded) are compiled by NVRTC
 // for the GPU's architecture when the device opens.
 //
-// # Host-shadow storage
+// # Storage
 //
-// tensor.Device passes tensors whose storage is a host slice (Tensor.Host),
-// so the device maps host memory to device memory: a slice's address names
-// a device buffer (see the registry in
-// registry_cuda.go). The rules a caller needs:
-//
-//   - Upload(x) copies host data to the device and makes x's range
-//     mirrored: parameters, gradients you manage yourself, optimizer
-//     moments, inputs. After writing x on the host again, Upload it again.
-//     Download(x) copies a mirrored range back to the host.
-//   - Everything else a device method meets (the tape's activations and
-//     gradients) is device-owned: allocated on the device the first time
-//     it is seen and reused from then on, since the tape's arena hands out
-//     the same host buffers every step (no device allocation after the
-//     first step). The device takes the first element of such host memory
-//     as a marker, which is how it sees the arena's zeroing. Read results
-//     with Read, never from the host slice. One-element tensors at the
-//     start of such memory (losses, sums) are kept equal on host and
-//     device, so loss.Item() works.
-//   - Index and label slices ([]int32) and attention masks passed to ops
-//     are host data, copied to the device per call unless unchanged.
-//
-// The arena still allocates (and, for zero-filled tensors, clears) host
-// memory for every tensor: that host work is the cost of keeping package
-// tensor unchanged.
+// The device owns the memory of its tensors: Alloc returns device memory
+// as a tensor.Storage, which tensors hold with an offset (views of one
+// buffer, such as the parameters inside one flat tensor, stay views). A
+// tape on the device allocates its arena and gradients with Alloc and
+// reuses them step after step (no device allocation after the first step)
+// and zeroes them with Fill; tensor.NewOn makes a tensor on the device, and
+// CopyFrom, CopyTo and Item copy values in and out (Item waits for the
+// device; losses and sums stay on the device until read). The memory is
+// freed after no tensor holds its Storage any more (runtime.AddCleanup),
+// by the next device method, once queued work is done. A host tensor
+// passed to a device method is an error (a panic naming its shape):
+// copy it to the device first (trainer.AdamW.ToDevice and nn.ParamSet.Bind
+// put a model's parameters there). Index and label slices ([]int32) and
+// attention masks passed to ops are host data, copied to the device per
+// call unless unchanged.
 //
 // # Numerics
 //

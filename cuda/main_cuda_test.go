@@ -17,7 +17,7 @@ import (
 // the CPU emulator of testdata/emu (built with g++ into a temporary
 // directory), which executes the same kernels.cu with every CUDA thread as
 // a coroutine and a reference SGEMM in place of cuBLAS: it checks the
-// package's logic (host-shadow registry, launches, argument blocks, kernel
+// package's logic (device storage, launches, argument blocks, kernel
 // code) but not the hardware, NVRTC or cuBLAS. Tests that measure the real
 // thing (distilbert-base sizes, timing) skip on the emulator.
 

@@ -14,7 +14,8 @@ import (
 func Open(opts Options) (*Device, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	d := &Device{tf32: opts.TF32, scratch: map[string]scratchBuf{}}
+	d := &Device{tf32: opts.TF32, scratch: map[string]scratchBuf{}, live: map[uint64]int{}}
+	d.empty = &storage{d: d}
 	var err error
 	if d.info.LibCUDA, err = load(&libs.driver, opts.LibCUDA, &loaded.driver); err != nil {
 		return nil, err
@@ -47,7 +48,6 @@ func Open(opts Options) (*Device, error) {
 	if err := cublasSetMath(d.blas, d.tf32); err != nil {
 		return nil, err
 	}
-	d.reg.mem = cudaMem{d}
 	d.maxBlocks = max(1, d.info.Multiprocessors) * 32
 	ok = true
 	return d, nil
@@ -90,9 +90,8 @@ func (d *Device) SetTF32(on bool) {
 	d.tf32 = on
 }
 
-// Close waits for the device, frees its memory and releases the GPU. Host
-// memory that held device markers gets its first element back. The device
-// must not be used afterwards.
+// Close waits for the device, frees its memory (tensors on it become
+// unusable) and releases the GPU. The device must not be used afterwards.
 func (d *Device) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -112,9 +111,7 @@ func (d *Device) Close() error {
 
 // release frees what Open acquired (the context must be current).
 func (d *Device) release() {
-	if d.reg.mem != nil {
-		d.reg.releaseAll()
-	}
+	d.freeAllMemory()
 	d.stage.freeAll()
 	for k, s := range d.scratch {
 		cuFree(s.p)

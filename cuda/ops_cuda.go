@@ -35,12 +35,8 @@ func (d *Device) Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a,
 	if batch == 0 || m == 0 || n == 0 {
 		return
 	}
-	cacc := write
-	if beta != 0 {
-		cacc = rw
-	}
 	if k == 0 { // no products: c = beta*c
-		pc := d.ptr(c, cacc)
+		pc := d.ptr(c)
 		if beta == 0 {
 			d.ew(kFill, pc, 0, 0, batch*m*n, 0)
 		} else {
@@ -48,8 +44,8 @@ func (d *Device) Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a,
 		}
 		return
 	}
-	pa, pb := d.ptr(a, read), d.ptr(b, read)
-	pc := d.ptr(c, cacc)
+	pa, pb := d.ptr(a), d.ptr(b)
+	pc := d.ptr(c)
 	lda, ldb := k, n
 	if transA {
 		lda = m
@@ -80,11 +76,7 @@ func (d *Device) GemmStrided(transA, transB bool, batch, m, n, k int, alpha floa
 	if batch == 0 || m == 0 || n == 0 {
 		return
 	}
-	cacc := write
-	if beta != 0 {
-		cacc = rw
-	}
-	pc := d.ptr(c, cacc) + 4*uint64(offC)
+	pc := d.ptr(c) + 4*uint64(offC)
 	if k == 0 { // no products: each m×n block of c becomes beta times itself
 		for i := 0; i < batch; i++ {
 			for r := 0; r < m; r++ {
@@ -98,8 +90,8 @@ func (d *Device) GemmStrided(transA, transB bool, batch, m, n, k int, alpha floa
 		}
 		return
 	}
-	pa := d.ptr(a, read) + 4*uint64(offA)
-	pb := d.ptr(b, read) + 4*uint64(offB)
+	pa := d.ptr(a) + 4*uint64(offA)
+	pb := d.ptr(b) + 4*uint64(offB)
 	var st C.int
 	if batch == 1 {
 		st = sgemm(d.blas, op(transB), op(transA), n, m, k, alpha, pb, ldb, pa, lda, beta, pc, ldc)
@@ -119,8 +111,8 @@ func (d *Device) AddRowVector(x, v *tensor.Tensor, rows, cols int) {
 	if rows*cols == 0 {
 		return
 	}
-	pv := d.ptr(v, read)
-	px := d.ptr(x, rw)
+	pv := d.ptr(v)
+	px := d.ptr(x)
 	args := C.RowArgs{x: C.dptr(px), v: C.dptr(pv), rows: C.int(rows), cols: C.int(cols)}
 	d.launch(kAddRow, d.blocks(int64(rows*cols)), 1, 256, 1, unsafe.Pointer(&args))
 }
@@ -158,8 +150,8 @@ func (d *Device) SumRows(dv, x *tensor.Tensor, rows, cols int) {
 	if rows*cols == 0 {
 		return
 	}
-	px := d.ptr(x, read)
-	pd := d.ptr(dv, rw)
+	px := d.ptr(x)
+	pd := d.ptr(dv)
 	d.colsum(0, px, 0, 0, 0, pd, 0, rows, cols)
 }
 
@@ -174,8 +166,8 @@ func (d *Device) Softmax(y, x *tensor.Tensor, rows, cols int, scale float32, mas
 		return
 	}
 	pm := d.stageRaw(asBytes(mask))
-	px := d.ptr(x, read)
-	py := d.ptr(y, write)
+	px := d.ptr(x)
+	py := d.ptr(y)
 	args := C.SoftmaxArgs{y: C.dptr(py), x: C.dptr(px), mask: C.dptr(pm), rows: C.int(rows), cols: C.int(cols), rpm: C.int(max(rowsPerMask, 1)), scale: C.float(scale)}
 	d.launch(kSoftmax, rowBlocks(rows), 1, 128, 1, unsafe.Pointer(&args))
 }
@@ -188,8 +180,8 @@ func (d *Device) SoftmaxBackward(dx, y, dy *tensor.Tensor, rows, cols int, scale
 		return
 	}
 	pm := d.stageRaw(asBytes(mask))
-	py, pdy := d.ptr(y, read), d.ptr(dy, read)
-	pdx := d.ptr(dx, rw)
+	py, pdy := d.ptr(y), d.ptr(dy)
+	pdx := d.ptr(dx)
 	args := C.SoftmaxBwdArgs{dx: C.dptr(pdx), y: C.dptr(py), dy: C.dptr(pdy), mask: C.dptr(pm), rows: C.int(rows), cols: C.int(cols), rpm: C.int(max(rowsPerMask, 1)), scale: C.float(scale)}
 	d.launch(kSoftmaxBwd, rowBlocks(rows), 1, 128, 1, unsafe.Pointer(&args))
 }
@@ -201,8 +193,8 @@ func (d *Device) LayerNorm(y, mean, rstd, x, w, b *tensor.Tensor, rows, cols int
 	if rows == 0 {
 		return
 	}
-	px, pw, pb := d.ptr(x, read), d.ptr(w, read), d.ptr(b, read)
-	py, pm, pr := d.ptr(y, write), d.ptr(mean, write), d.ptr(rstd, write)
+	px, pw, pb := d.ptr(x), d.ptr(w), d.ptr(b)
+	py, pm, pr := d.ptr(y), d.ptr(mean), d.ptr(rstd)
 	args := C.LayerNormArgs{y: C.dptr(py), mean: C.dptr(pm), rstd: C.dptr(pr), x: C.dptr(px), w: C.dptr(pw), b: C.dptr(pb), rows: C.int(rows), cols: C.int(cols), eps: C.float(eps)}
 	d.launch(kLayernorm, rowBlocks(rows), 1, 128, 1, unsafe.Pointer(&args))
 }
@@ -214,9 +206,9 @@ func (d *Device) LayerNormBackward(dx, dw, db, dy, x, w, mean, rstd *tensor.Tens
 	if rows == 0 {
 		return
 	}
-	pdy, px, pw, pm, pr := d.ptr(dy, read), d.ptr(x, read), d.ptr(w, read), d.ptr(mean, read), d.ptr(rstd, read)
-	pdx := d.ptr(dx, rw)
-	pdw, pdb := d.ptr(dw, rw), d.ptr(db, rw)
+	pdy, px, pw, pm, pr := d.ptr(dy), d.ptr(x), d.ptr(w), d.ptr(mean), d.ptr(rstd)
+	pdx := d.ptr(dx)
+	pdw, pdb := d.ptr(dw), d.ptr(db)
 	args := C.LayerNormBwdArgs{dx: C.dptr(pdx), dy: C.dptr(pdy), x: C.dptr(px), w: C.dptr(pw), mean: C.dptr(pm), rstd: C.dptr(pr), rows: C.int(rows), cols: C.int(cols)}
 	d.launch(kLayernormBwd, rowBlocks(rows), 1, 128, 1, unsafe.Pointer(&args))
 	d.colsum(1, px, pdy, pm, pr, pdw, pdb, rows, cols)
@@ -227,8 +219,8 @@ func (d *Device) Pointwise(f *tensor.Pointwise, y, x *tensor.Tensor) {
 	d.begin()
 	defer d.end()
 	k := d.pointwiseKernels(f)
-	px := d.ptr(x, read)
-	py := d.ptr(y, write)
+	px := d.ptr(x)
+	py := d.ptr(y)
 	d.ew(k[0], py, px, 0, x.Size(), 0)
 }
 
@@ -238,8 +230,8 @@ func (d *Device) PointwiseBackward(f *tensor.Pointwise, dx, x, dy *tensor.Tensor
 	d.begin()
 	defer d.end()
 	k := d.pointwiseKernels(f)
-	px, pdy := d.ptr(x, read), d.ptr(dy, read)
-	pdx := d.ptr(dx, rw)
+	px, pdy := d.ptr(x), d.ptr(dy)
+	pdx := d.ptr(dx)
 	d.ew(k[1], pdx, px, pdy, x.Size(), 0)
 }
 
@@ -269,7 +261,7 @@ func (d *Device) DropoutMask(mask *tensor.Tensor, p float32, seed, offset uint64
 	d.begin()
 	defer d.end()
 	n := mask.Size()
-	pm := d.ptr(mask, write)
+	pm := d.ptr(mask)
 	if n == 0 {
 		return
 	}
@@ -300,8 +292,8 @@ func (d *Device) Gather(dst, table *tensor.Tensor, idx []int32, cols int) {
 	}
 	checkIndices("Gather", idx, table.Size()/cols)
 	pi := d.stageRaw(asBytes(idx))
-	pt := d.ptr(table, read)
-	pd := d.ptr(dst, write)
+	pt := d.ptr(table)
+	pd := d.ptr(dst)
 	args := C.GatherArgs{dst: C.dptr(pd), table: C.dptr(pt), idx: C.dptr(pi), n: C.longlong(len(idx)), cols: C.int(cols)}
 	d.launch(kGather, d.blocks(int64(len(idx)*cols)), 1, 256, 1, unsafe.Pointer(&args))
 }
@@ -317,8 +309,8 @@ func (d *Device) ScatterAdd(dtable, src *tensor.Tensor, idx []int32, cols, skip 
 	nrows := dtable.Size() / cols
 	checkIndices("ScatterAdd", idx, nrows)
 	groups, nu := d.stageGroups(idx, nrows)
-	ps := d.ptr(src, read)
-	pt := d.ptr(dtable, rw)
+	ps := d.ptr(src)
+	pt := d.ptr(dtable)
 	args := C.ScatterArgs{dtable: C.dptr(pt), src: C.dptr(ps), rows: C.dptr(groups), starts: C.dptr(groups + 4*uint64(nu)),
 		pos: C.dptr(groups + 4*uint64(2*nu+1)), nu: C.int(nu), cols: C.int(cols), skip: C.int(skip)}
 	bx := min(256, (cols+31)/32*32)
@@ -330,7 +322,7 @@ func (d *Device) ScatterAdd(dtable, src *tensor.Tensor, idx []int32, cols, skip 
 func (d *Device) CrossEntropy(loss, dlogits, logits *tensor.Tensor, labels []int32, rows, cols int, ignore int32, scale float32) {
 	d.begin()
 	defer d.end()
-	pout := d.ptr(loss, write)
+	pout := d.ptr(loss)
 	if rows == 0 {
 		d.ew(kFill, pout, 0, 0, 1, 0)
 		return
@@ -341,8 +333,8 @@ func (d *Device) CrossEntropy(loss, dlogits, logits *tensor.Tensor, labels []int
 		}
 	}
 	pl := d.stageRaw(asBytes(labels[:rows]))
-	px := d.ptr(logits, read)
-	pd := d.ptr(dlogits, write)
+	px := d.ptr(logits)
+	pd := d.ptr(dlogits)
 	losses := d.scratchFor("xent", 8*rows)
 	args := C.XentArgs{dlogits: C.dptr(pd), logits: C.dptr(px), labels: C.dptr(pl), losses: C.dptr(losses),
 		rows: C.int(rows), cols: C.int(cols), ignore: C.int(ignore), gscale: C.float(scale)}
@@ -359,19 +351,19 @@ func (d *Device) finishSum(dst, part uint64, n int, scale float32) {
 }
 
 // Add sets dst = a + b.
-func (d *Device) Add(dst, a, b *tensor.Tensor) { d.binary(kAdd, dst, a, b, write) }
+func (d *Device) Add(dst, a, b *tensor.Tensor) { d.binary(kAdd, dst, a, b) }
 
 // Mul sets dst = a * b.
-func (d *Device) Mul(dst, a, b *tensor.Tensor) { d.binary(kMul, dst, a, b, write) }
+func (d *Device) Mul(dst, a, b *tensor.Tensor) { d.binary(kMul, dst, a, b) }
 
 // MulAcc adds a * b to dst.
-func (d *Device) MulAcc(dst, a, b *tensor.Tensor) { d.binary(kMulacc, dst, a, b, rw) }
+func (d *Device) MulAcc(dst, a, b *tensor.Tensor) { d.binary(kMulacc, dst, a, b) }
 
-func (d *Device) binary(k kernel, dst, a, b *tensor.Tensor, acc access) {
+func (d *Device) binary(k kernel, dst, a, b *tensor.Tensor) {
 	d.begin()
 	defer d.end()
-	pa, pb := d.ptr(a, read), d.ptr(b, read)
-	pd := d.ptr(dst, acc)
+	pa, pb := d.ptr(a), d.ptr(b)
+	pd := d.ptr(dst)
 	d.ew(k, pd, pa, pb, dst.Size(), 0)
 }
 
@@ -379,8 +371,8 @@ func (d *Device) binary(k kernel, dst, a, b *tensor.Tensor, acc access) {
 func (d *Device) Axpy(alpha float32, x, y *tensor.Tensor) {
 	d.begin()
 	defer d.end()
-	px := d.ptr(x, read)
-	py := d.ptr(y, rw)
+	px := d.ptr(x)
+	py := d.ptr(y)
 	d.ew(kAxpy, py, px, 0, y.Size(), alpha)
 }
 
@@ -388,8 +380,8 @@ func (d *Device) Axpy(alpha float32, x, y *tensor.Tensor) {
 func (d *Device) AxpyScalar(s, x, y *tensor.Tensor) {
 	d.begin()
 	defer d.end()
-	ps, px := d.ptr(s, read), d.ptr(x, read)
-	py := d.ptr(y, rw)
+	ps, px := d.ptr(s), d.ptr(x)
+	py := d.ptr(y)
 	d.ew(kAxpyDev, py, px, ps, y.Size(), 0)
 }
 
@@ -398,8 +390,8 @@ func (d *Device) AxpyScalar(s, x, y *tensor.Tensor) {
 func (d *Device) AddScalar(y, s *tensor.Tensor, f float32) {
 	d.begin()
 	defer d.end()
-	ps := d.ptr(s, read)
-	py := d.ptr(y, rw)
+	ps := d.ptr(s)
+	py := d.ptr(y)
 	d.ew(kAddDev, py, 0, ps, y.Size(), f)
 }
 
@@ -407,7 +399,7 @@ func (d *Device) AddScalar(y, s *tensor.Tensor, f float32) {
 func (d *Device) Scale(alpha float32, x *tensor.Tensor) {
 	d.begin()
 	defer d.end()
-	px := d.ptr(x, rw)
+	px := d.ptr(x)
 	d.ew(kScale, px, 0, 0, x.Size(), alpha)
 }
 
@@ -434,12 +426,8 @@ func (d *Device) Permute(dst, src *tensor.Tensor, dims []int, perm []int, acc bo
 	if s == 0 {
 		return
 	}
-	ps := d.ptr(src, read)
-	mode := write
-	if acc {
-		mode = rw
-	}
-	pd := d.ptr(dst, mode)
+	ps := d.ptr(src)
+	pd := d.ptr(dst)
 	args := C.PermuteArgs{dst: C.dptr(pd), src: C.dptr(ps), n: C.longlong(s)}
 	for i := 0; i < 4; i++ {
 		args.od[i] = C.int(dd[pp[i]])
@@ -456,13 +444,13 @@ func (d *Device) Permute(dst, src *tensor.Tensor, dims []int, perm []int, acc bo
 func (d *Device) Sum(dst, x *tensor.Tensor, scale float32) {
 	d.begin()
 	defer d.end()
-	pd := d.ptr(dst, write)
+	pd := d.ptr(dst)
 	n := x.Size()
 	if n == 0 {
 		d.ew(kFill, pd, 0, 0, 1, 0)
 		return
 	}
-	part, g := d.partialSums(d.ptr(x, read), n, false)
+	part, g := d.partialSums(d.ptr(x), n, false)
 	d.finishSum(pd, part, g, scale)
 }
 
@@ -500,9 +488,10 @@ func (d *Device) sum(p uint64, n int, square bool) float64 {
 func (d *Device) Fill(x *tensor.Tensor, v float32) {
 	d.begin()
 	defer d.end()
-	px := d.ptr(x, write)
+	px := d.ptr(x)
 	if v == 0 && x.Size() > 1 {
 		must(cuMemset32(px, 0, x.Size()), "cuMemsetD32Async")
+		d.stats.Zeroed += 4 * int64(x.Size())
 		return
 	}
 	d.ew(kFill, px, 0, 0, x.Size(), v)
@@ -512,8 +501,8 @@ func (d *Device) Fill(x *tensor.Tensor, v float32) {
 func (d *Device) Copy(dst, src *tensor.Tensor) {
 	d.begin()
 	defer d.end()
-	ps := d.ptr(src, read)
-	pd := d.ptr(dst, write)
+	ps := d.ptr(src)
+	pd := d.ptr(dst)
 	if n := src.Size(); n > 0 {
 		must(cuDtoD(pd, ps, 4*n), "copy on the device")
 	}

@@ -17,7 +17,7 @@ import (
 // float64 reference and finite differences.
 func TestOps(t *testing.T) {
 	dev := device(t)
-	optest.Run(t, optest.Device{Dev: dev, Upload: dev.Upload, Read: dev.Read})
+	optest.Run(t, optest.Device{Dev: dev})
 }
 
 func randData(r *rand.Rand, n int) []float32 {

@@ -36,9 +36,9 @@ type Info struct {
 // Stats counts the device's work since Open.
 type Stats struct {
 	Launches      int64 // kernel launches and cuBLAS calls
-	Allocs, Frees int64 // device allocations of the host-shadow registry
-	DeviceBytes   int64 // bytes held by the registry now
-	ArenaZeroed   int64 // device bytes zeroed because the host zeroed them
+	Allocs, Frees int64 // device memory of tensors allocated (Alloc) and freed
+	DeviceBytes   int64 // bytes of tensor memory held now
+	Zeroed        int64 // bytes zeroed by Zero and Fill(x, 0) (gradients, tapes' zeroed buffers)
 	StagedBytes   int64 // index, label and mask bytes copied to the device
 	Syncs         int64 // host waits for the device (downloads, reductions)
 }

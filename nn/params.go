@@ -60,10 +60,34 @@ func Pack(m Module) *ParamSet {
 	return ps
 }
 
+// Bind makes every parameter a view of data and, when grad is not nil,
+// every parameter's gradient a view of grad: flat tensors of Len()
+// elements with the layout of Data and Grad, on the host or on a device
+// (Trainer.Run moves a model onto a GPU with tensor.NewOn and Bind, and
+// back with BindHost). Nothing is copied.
+func (ps *ParamSet) Bind(data, grad *tensor.Tensor) {
+	if data.Size() != len(ps.Data) || (grad != nil && grad.Size() != len(ps.Grad)) {
+		panic(fmt.Sprintf("nn.ParamSet.Bind: %d parameters, tensors of %v and %v", len(ps.Data), data.Shape(), grad))
+	}
+	for i, p := range ps.Params {
+		p.SetView(data, ps.Offsets[i])
+		if grad != nil {
+			p.Grad.SetView(grad, ps.Offsets[i])
+		}
+	}
+}
+
+// BindHost makes the parameters and their gradients views of Data and
+// Grad again (what Pack made them).
+func (ps *ParamSet) BindHost() {
+	ps.Bind(tensor.FromData(ps.Data, len(ps.Data)), tensor.FromData(ps.Grad, len(ps.Grad)))
+}
+
 // Len returns the number of scalar parameters.
 func (ps *ParamSet) Len() int { return len(ps.Data) }
 
-// ZeroGrad clears all gradients in one pass.
+// ZeroGrad clears all gradients in one pass (Grad, the host buffer: after
+// Bind to device tensors, zero those instead).
 func (ps *ParamSet) ZeroGrad() { clear(ps.Grad) }
 
 // Lookup returns the parameter with the given name (tied names included).

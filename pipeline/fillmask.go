@@ -73,20 +73,17 @@ type Config struct {
 	// Vocab is a vocab.txt to use when the model directory has no tokenizer
 	// files (Load only).
 	Vocab string
-	// Device runs the forward passes; nil is the CPU. New uploads the
-	// model's parameters to it.
+	// Device runs the forward passes; nil is the CPU. New copies the
+	// model's parameters into its memory.
 	Device Device
 }
 
 // Device is a device that runs forward passes away from the host (a GPU,
-// *cuda.Device): its tensor ops, an upload of the parameters, and a copy of
-// device results (the logits) back to the host.
+// *cuda.Device): a tensor.Device with its own memory (tensor.NewOn), where
+// the parameters are copied once and from which the logits are copied
+// back (tensor.Tensor.CopyTo).
 type Device interface {
 	tensor.Device
-	// Upload copies x to the device, whose copy is authoritative from then on.
-	Upload(x []float32)
-	// ReadInto copies the device contents of src into host memory dst.
-	ReadInto(dst, src []float32)
 }
 
 // FillMask fills [MASK] tokens with a masked-LM model. It is safe for
@@ -160,7 +157,9 @@ func New(m *distilbert.ForMaskedLM, tok *tokenizer.Tokenizer, cfg Config) (*Fill
 			return nil, fmt.Errorf("pipeline: %w", err)
 		}
 		f.dev = cfg.Device
-		cfg.Device.Upload(m.Params.Data)
+		data := tensor.NewOn(f.dev, m.Params.Len())
+		data.CopyFrom(m.Params.Data)
+		m.Params.Bind(data, nil)
 	}
 	n := orDefault(cfg.Workers, 1)
 	f.workers = make(chan *worker, n)
@@ -472,11 +471,13 @@ func (f *FillMask) forward(w *worker, seqs []seqRef) error {
 		if err != nil {
 			return fmt.Errorf("pipeline: %w", err)
 		}
-		host := logits.Host()[:len(pos)*V]
-		if f.dev != nil {
-			w.logits = grow(w.logits, len(host))
-			f.dev.ReadInto(w.logits, host)
-			host = w.logits
+		var host []float32
+		if logits.OnHost() {
+			host = logits.Host()[:len(pos)*V]
+		} else {
+			w.logits = grow(w.logits, logits.Size())
+			logits.CopyTo(w.logits)
+			host = w.logits[:len(pos)*V]
 		}
 		for i, p := range pos {
 			s := seqs[int(p)/T]

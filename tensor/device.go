@@ -16,6 +16,11 @@ import (
 type Device interface {
 	// Name identifies the device ("cpu").
 	Name() string
+	// Alloc returns new storage for n float32s in the device's memory, or
+	// nil for a device that computes on host memory (the CPU): tapes and
+	// NewOn then use host slices. Alloc(0) is cheap (tapes call it to learn
+	// which kind of memory the device uses). The contents are undefined.
+	Alloc(n int) Storage
 	// Gemm: for each of batch products, c = alpha*op(a)*op(b) + beta*c with
 	// op(a) m×k, op(b) k×n, operands contiguous and packed batch after batch.
 	Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a, b *Tensor, beta float32, c *Tensor)
@@ -80,6 +85,9 @@ var CPU Device = cpuDevice{}
 type cpuDevice struct{}
 
 func (cpuDevice) Name() string { return "cpu" }
+
+// Alloc returns nil: the CPU computes on host slices.
+func (cpuDevice) Alloc(int) Storage { return nil }
 
 func (cpuDevice) Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a, b *Tensor, beta float32, c *Tensor) {
 	lda, ldb := k, n

@@ -34,13 +34,13 @@ func (tp *Tape) Reshape(x *Tensor, shape ...int) *Tensor {
 	if out.Size() != x.Size() {
 		shapePanic("Reshape", "cannot view %v as %v", x.Shape(), slices.Clone(shape))
 	}
-	out.data = x.data
+	out.data, out.st, out.off = x.data, x.st, x.off
 	out.Grad = nil
 	out.requiresGrad = false
 	if tp.recording(x, nil, nil) {
 		g := tp.grad(x)
 		gv := tp.arena.tensor()
-		*gv = Tensor{data: g.data, dims: out.dims, rank: out.rank}
+		*gv = Tensor{data: g.data, st: g.st, off: g.off, dims: out.dims, rank: out.rank}
 		out.Grad = gv
 		out.requiresGrad = true
 	}

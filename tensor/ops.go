@@ -102,7 +102,7 @@ func (tp *Tape) passGrad(out, x *Tensor) {
 	dy := out.Grad
 	if x.Grad == nil {
 		g := tp.arena.tensor()
-		*g = Tensor{data: dy.data, dims: x.dims, rank: x.rank}
+		*g = Tensor{data: dy.data, st: dy.st, off: dy.off, dims: x.dims, rank: x.rank}
 		x.Grad = g
 		out.Grad = nil // not released by Backward: x owns it now
 		return

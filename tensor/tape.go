@@ -18,7 +18,12 @@ type Tape struct {
 
 	// free holds gradient buffers released during Backward (arena memory,
 	// reused within the step).
-	free [][]float32
+	free []buf
+
+	// memKnown reports that devMem was learnt from the current device:
+	// whether it allocates its own storage (Device.Alloc) rather than
+	// using host slices.
+	memKnown, devMem bool
 
 	// gradReady, if set, is called by Backward for each leaf whose
 	// gradient is complete (SetGradReadyHook); readyAt is its scratch.
@@ -72,7 +77,7 @@ func NewNoGradTape() *Tape { return &Tape{dev: CPU, noGrad: true} }
 func (tp *Tape) Device() Device { return tp.dev }
 
 // SetDevice makes the tape's ops run on d.
-func (tp *Tape) SetDevice(d Device) { tp.dev = d }
+func (tp *Tape) SetDevice(d Device) { tp.dev, tp.memKnown = d, false }
 
 // Seed sets the dropout stream; call it at the start of every step with a
 // value derived from the run's seed and the step, so runs are reproducible.
@@ -134,8 +139,29 @@ func (tp *Tape) Backward(loss *Tensor) {
 // release returns a dead gradient buffer to the free list.
 func (tp *Tape) release(g *Tensor) {
 	if g != nil {
-		tp.free = append(tp.free, g.data)
+		tp.free = append(tp.free, buf{host: g.data, st: g.st, off: g.off})
 	}
+}
+
+// mem returns the device whose Alloc makes the tape's buffers, or nil when
+// the tape's device computes on host memory.
+func (tp *Tape) mem() Device {
+	if !tp.memKnown {
+		tp.memKnown, tp.devMem = true, tp.dev.Alloc(0) != nil
+	}
+	if tp.devMem {
+		return tp.dev
+	}
+	return nil
+}
+
+// zero clears t, on the host or on the tape's device.
+func (tp *Tape) zero(t *Tensor) {
+	if t.st != nil {
+		tp.dev.Fill(t, 0)
+		return
+	}
+	clear(t.data)
 }
 
 // pooledDirty is pooled without clearing: for scratch that is overwritten
@@ -143,7 +169,7 @@ func (tp *Tape) release(g *Tensor) {
 func (tp *Tape) pooledDirty(t *Tensor) *Tensor {
 	g := tp.arena.tensor()
 	g.dims, g.rank = t.dims, t.rank
-	g.data = tp.floatsFromFreeDirty(g.Size())
+	g.bind(tp.floatsFromFreeDirty(g.Size()))
 	g.Grad, g.requiresGrad = nil, false
 	return g
 }
@@ -161,36 +187,37 @@ func (tp *Tape) gradBeta(t *Tensor) (*Tensor, float32) {
 	return g, 0
 }
 
-// floatsFromFree returns a zeroed buffer of n from the free list (the
-// smallest that fits) or, if none fits, from the arena.
-func (tp *Tape) floatsFromFree(n int) []float32 {
-	b := tp.floatsFromFreeDirty(n)
-	clear(b)
-	return b
-}
-
-// floatsFromFreeDirty is floatsFromFree without the clearing.
-func (tp *Tape) floatsFromFreeDirty(n int) []float32 {
+// floatsFromFreeDirty returns a buffer of n (contents undefined) from the
+// free list (the smallest that fits) or, if none fits, from the arena.
+func (tp *Tape) floatsFromFreeDirty(n int) buf {
 	best := -1
 	for i, b := range tp.free {
-		if cap(b) >= n && (best < 0 || cap(b) < cap(tp.free[best])) {
+		if b.cap() >= n && (best < 0 || b.cap() < tp.free[best].cap()) {
 			best = i
 		}
 	}
 	if best < 0 {
-		return tp.arena.floats(n, false)
+		b, _ := tp.arena.buffer(n, tp.mem())
+		return b
 	}
-	b := tp.free[best][:n]
+	b := tp.free[best]
+	if b.st == nil {
+		b.host = b.host[:n]
+	}
 	last := len(tp.free) - 1
 	tp.free[best] = tp.free[last]
-	tp.free[last] = nil
+	tp.free[last] = buf{}
 	tp.free = tp.free[:last]
 	return b
 }
 
-// Scratch returns n float32s of tape-owned memory, valid until Reset (for
-// data such as attention masks that ops read but do not differentiate).
-func (tp *Tape) Scratch(n int) []float32 { return tp.arena.floats(n, false) }
+// Scratch returns n float32s of tape-owned host memory, valid until Reset
+// (for data such as attention masks that ops read but do not
+// differentiate).
+func (tp *Tape) Scratch(n int) []float32 {
+	b, _ := tp.arena.buffer(n, nil)
+	return b.host
+}
 
 // ScratchInt32 returns n int32s of tape-owned memory, valid until Reset
 // (label positions, gathered indices).
@@ -212,7 +239,11 @@ func (tp *Tape) ScratchInt32(n int) []int32 {
 func (tp *Tape) alloc(zero bool, shape ...int) *Tensor {
 	t := tp.arena.tensor()
 	t.setShape("alloc", shape)
-	t.data = tp.arena.floats(t.Size(), zero)
+	b, fresh := tp.arena.buffer(t.Size(), tp.mem())
+	t.bind(b)
+	if zero && (b.st != nil || !fresh) { // new host memory is zero already
+		tp.zero(t)
+	}
 	t.Grad = nil
 	t.requiresGrad = false
 	return t
@@ -230,10 +261,8 @@ func (tp *Tape) grad(t *Tensor) *Tensor {
 // gradient free list: for gradients and short-lived scratch that is handed
 // back with release.
 func (tp *Tape) pooled(t *Tensor) *Tensor {
-	g := tp.arena.tensor()
-	g.dims, g.rank = t.dims, t.rank
-	g.data = tp.floatsFromFree(g.Size())
-	g.Grad, g.requiresGrad = nil, false
+	g := tp.pooledDirty(t)
+	tp.zero(g)
 	return g
 }
 
@@ -243,7 +272,7 @@ func (tp *Tape) pooled(t *Tensor) *Tensor {
 func (tp *Tape) ArenaBytes() int {
 	n := 0
 	for _, b := range tp.arena.bufs {
-		n += 4 * cap(b)
+		n += 4 * b.cap()
 	}
 	for _, b := range tp.arena.ints {
 		n += 4 * cap(b)
@@ -251,10 +280,30 @@ func (tp *Tape) ArenaBytes() int {
 	return n
 }
 
+// buf is a float buffer of the arena: a host slice, or a device's storage
+// from element off on.
+type buf struct {
+	host []float32
+	st   Storage
+	off  int
+}
+
+// cap returns how many float32s b can hold.
+func (b buf) cap() int {
+	if b.st != nil {
+		return b.st.Len() - b.off
+	}
+	return cap(b.host)
+}
+
+// bind makes b t's storage.
+func (t *Tensor) bind(b buf) { t.data, t.st, t.off = b.host, b.st, b.off }
+
 // arena recycles tensors and float buffers by allocation order: a step that
-// repeats the same sequence of shapes gets the same buffers back.
+// repeats the same sequence of shapes gets the same buffers back (host
+// slices on a host device, storage of the tape's device otherwise).
 type arena struct {
-	bufs    [][]float32
+	bufs    []buf
 	nbuf    int
 	tensors []*Tensor
 	ntensor int
@@ -264,22 +313,27 @@ type arena struct {
 
 func (a *arena) reset() { a.nbuf, a.ntensor, a.nint = 0, 0, 0 }
 
-func (a *arena) floats(n int, zero bool) []float32 {
+// buffer returns the next buffer, of n float32s: host memory when d is
+// nil, else d's storage. fresh reports a new one (new host memory is zero,
+// new device storage undefined).
+func (a *arena) buffer(n int, d Device) (b buf, fresh bool) {
 	if a.nbuf == len(a.bufs) {
-		a.bufs = append(a.bufs, nil)
+		a.bufs = append(a.bufs, buf{})
 	}
-	b := a.bufs[a.nbuf]
-	if cap(b) < n {
-		b = make([]float32, n)
-		a.bufs[a.nbuf] = b
-	} else {
-		b = b[:n]
-		if zero {
-			clear(b)
-		}
-	}
+	p := &a.bufs[a.nbuf]
 	a.nbuf++
-	return b
+	if d == nil {
+		if p.st != nil || cap(p.host) < n {
+			*p = buf{host: make([]float32, n)}
+			return *p, true
+		}
+		return buf{host: p.host[:n]}, false
+	}
+	if p.st == nil || p.cap() < n {
+		*p = buf{st: d.Alloc(n)}
+		return *p, true
+	}
+	return *p, false
 }
 
 func (a *arena) tensor() *Tensor {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/distilgo/distilgo/kernels"
 	"github.com/distilgo/distilgo/nn"
+	"github.com/distilgo/distilgo/tensor"
 )
 
 // AdamWConfig holds the hyper-parameters of AdamW other than the learning
@@ -39,13 +40,27 @@ type AdamW struct {
 	M, V []float32
 	// Steps is the number of steps taken (torch's state["step"]).
 	Steps int
-	// Device holds the parameters, gradients and moments (nil: CPU): Step
-	// runs there, and TrainStep zeroes and clips the gradients there. The
-	// caller uploads the buffers first (Trainer.Run does).
+	// Device runs Step (nil: CPU), and TrainStep zeroes and clips the
+	// gradients there. A device with its own memory (a GPU) needs the
+	// parameters, gradients and moments there: ToDevice puts them there
+	// and ToHost brings them back (Trainer.Run does both).
 	Device Device
 
 	spans []span
+	// flat holds the parameters, gradients and moments as flat tensors
+	// (views of Params.Data, Params.Grad, M and V, or the device's tensors
+	// after ToDevice), and views the per-span views of them (made once).
+	flat  spanTensors
+	views []spanTensors
+	// dev holds them in the device's memory after ToDevice (nil tensors
+	// before); onDevice reports that Params and the optimizer are bound
+	// to it.
+	dev      spanTensors
+	onDevice bool
 }
+
+// spanTensors are the parameter, gradient and moment tensors of one range.
+type spanTensors struct{ p, g, m, v *tensor.Tensor }
 
 // NewAdamW returns an optimizer with zero moments for ps.
 func NewAdamW(ps *nn.ParamSet, cfg AdamWConfig) *AdamW {
@@ -60,21 +75,79 @@ func NewAdamW(ps *nn.ParamSet, cfg AdamWConfig) *AdamW {
 		}
 		o.spans = append(o.spans, span{lo, hi, decay})
 	}
+	n := len(ps.Data)
+	o.bind(tensor.FromData(ps.Data, n), tensor.FromData(ps.Grad, n), tensor.FromData(o.M, n), tensor.FromData(o.V, n))
 	return o
+}
+
+// bind makes Step and the gradient operations of TrainStep work on the flat
+// tensors p, g, m and v (each of Params.Len() elements, with the layout of
+// Params.Data), making the per-span views once.
+func (o *AdamW) bind(p, g, m, v *tensor.Tensor) {
+	o.flat = spanTensors{p, g, m, v}
+	o.views = o.views[:0]
+	for _, s := range o.spans {
+		o.views = append(o.views, spanTensors{p.Slice(s.lo, s.hi), g.Slice(s.lo, s.hi), m.Slice(s.lo, s.hi), v.Slice(s.lo, s.hi)})
+	}
+}
+
+// ToDevice zeroes the gradients and, for a Device with its own memory
+// (tensor.Device.Alloc; not the CPU), copies the parameters and moments
+// into tensors there and makes the parameters and their gradients
+// (Params.Params) and the optimizer views of them: Params.Data, Grad, M
+// and V are then stale until ToHost. The device memory is allocated once
+// and kept for later calls.
+func (o *AdamW) ToDevice() {
+	dev := o.device()
+	if _, host := dev.(cpuDevice); host || o.onDevice {
+		dev.Zero(o.flat.g)
+		return
+	}
+	ps := o.Params
+	if o.dev.p == nil {
+		n := ps.Len()
+		o.dev = spanTensors{tensor.NewOn(dev, n), tensor.NewOn(dev, n), tensor.NewOn(dev, n), tensor.NewOn(dev, n)}
+	}
+	f := o.dev
+	f.p.CopyFrom(ps.Data)
+	f.m.CopyFrom(o.M)
+	f.v.CopyFrom(o.V)
+	dev.Zero(f.g)
+	ps.Bind(f.p, f.g)
+	o.bind(f.p, f.g, f.m, f.v)
+	o.onDevice = true
+}
+
+// ToHost undoes ToDevice: it copies the parameters and moments from the
+// device into Params.Data, M and V and makes the parameters, their
+// gradients and the optimizer views of the host buffers again (the
+// gradients are not copied). Nothing happens when they are on the host.
+func (o *AdamW) ToHost() {
+	if !o.onDevice {
+		return
+	}
+	ps, f := o.Params, o.dev
+	f.p.CopyTo(ps.Data)
+	f.m.CopyTo(o.M)
+	f.v.CopyTo(o.V)
+	ps.BindHost()
+	n := len(o.M)
+	o.bind(tensor.FromData(ps.Data, n), tensor.FromData(ps.Grad, n), tensor.FromData(o.M, n), tensor.FromData(o.V, n))
+	o.onDevice = false
 }
 
 // Step applies one AdamW update with learning rate lr using the gradients in
 // Params.Grad.
 func (o *AdamW) Step(lr float64) {
 	o.Steps++
-	ps := o.Params
 	dev := o.device()
-	for _, s := range o.spans {
+	for i, s := range o.spans {
 		wd := 0.0
 		if s.decay {
 			wd = o.Config.WeightDecay
 		}
-		dev.AdamW(ps.Data[s.lo:s.hi], ps.Grad[s.lo:s.hi], o.M[s.lo:s.hi], o.V[s.lo:s.hi], kernels.AdamWParams{
+		t := &o.views[i]
+		dev.AdamW(t.p, t.g, t.m, t.v, kernels.AdamWParams{
 			LR:          lr,
 			Beta1:       o.Config.Beta1,
 			Beta2:       o.Config.Beta2,

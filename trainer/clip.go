@@ -1,6 +1,10 @@
 package trainer
 
-import "math"
+import (
+	"math"
+
+	"github.com/distilgo/distilgo/tensor"
+)
 
 // ClipGradNorm scales the gradients g so that their global L2 norm is at most
 // maxNorm, as torch.nn.utils.clip_grad_norm_ does: with total = ‖g‖₂,
@@ -10,11 +14,11 @@ import "math"
 // g unchanged (torch would spread the NaN into every gradient; the trainer
 // stops on it instead).
 func ClipGradNorm(g []float32, maxNorm float64) float64 {
-	return clipGradNorm(CPU, g, maxNorm)
+	return clipGradNorm(CPU, tensor.FromData(g, len(g)), maxNorm)
 }
 
-// clipGradNorm is ClipGradNorm of gradients on dev.
-func clipGradNorm(dev Device, g []float32, maxNorm float64) float64 {
+// clipGradNorm is ClipGradNorm of the flat gradient tensor g on dev.
+func clipGradNorm(dev Device, g *tensor.Tensor, maxNorm float64) float64 {
 	total := math.Sqrt(dev.SumSquares(g))
 	if maxNorm <= 0 || math.IsNaN(total) || math.IsInf(total, 0) {
 		return total

@@ -70,7 +70,7 @@ func DataParallelStep(c distributed.Comm, m *distilbert.ForMaskedLM, tp *tensor.
 	// micro-batch's backward pass (see gradReducer).
 	red := newGradReducer(c, m.Params, BucketBytes)
 	red.start()
-	sum, err := backwardSum(CPU, m, tp, batches, seed, r.Labels, func() { tp.SetGradReadyHook(red.ready) })
+	sum, err := backwardSum(CPU, opt.flat.g, m, tp, batches, seed, r.Labels, func() { tp.SetGradReadyHook(red.ready) })
 	tp.SetGradReadyHook(nil)
 	if rerr := red.finish(); rerr != nil {
 		return StepResult{}, fmt.Errorf("all-reduce of the gradients: %w", rerr)

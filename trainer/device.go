@@ -7,24 +7,19 @@ import (
 
 // Device is where a Trainer computes: the ops of its training and
 // evaluation tapes (tensor.Device) and the optimizer's operations on the
-// parameter, gradient and moment buffers. Buffers are named by their host
-// slices, as tensors are; a device that keeps them elsewhere copies them
-// in with Upload and back with Download. CPU is the host; *cuda.Device
-// implements it in -tags cuda builds.
+// flat parameter, gradient and moment tensors, which live in the device's
+// memory (tensor.NewOn: host slices on the CPU, device storage on a GPU).
+// CPU is the host; *cuda.Device implements it in -tags cuda builds.
 type Device interface {
 	tensor.Device
-	// Upload copies x to the device, whose copy is authoritative from then
-	// on; Download copies the device's copy back into x.
-	Upload(x []float32)
-	Download(x []float32)
 	// Zero sets x to 0 (the gradients before a step).
-	Zero(x []float32)
+	Zero(x *tensor.Tensor)
 	// SumSquares returns Σ x[i]² accumulated in float64 (gradient norms).
-	SumSquares(x []float32) float64
+	SumSquares(x *tensor.Tensor) float64
 	// ScaleBuffer multiplies x by alpha (gradient clipping).
-	ScaleBuffer(alpha float32, x []float32)
-	// AdamW is kernels.AdamW on the device.
-	AdamW(p, g, m, v []float32, hp kernels.AdamWParams)
+	ScaleBuffer(alpha float32, x *tensor.Tensor)
+	// AdamW is kernels.AdamW on the device, on flat tensors of one size.
+	AdamW(p, g, m, v *tensor.Tensor, hp kernels.AdamWParams)
 }
 
 // CPU is the host: tensor.CPU and package kernels.
@@ -32,13 +27,11 @@ var CPU Device = cpuDevice{tensor.CPU}
 
 type cpuDevice struct{ tensor.Device }
 
-func (cpuDevice) Upload([]float32)                       {}
-func (cpuDevice) Download([]float32)                     {}
-func (cpuDevice) Zero(x []float32)                       { clear(x) }
-func (cpuDevice) SumSquares(x []float32) float64         { return kernels.SumSquares(x) }
-func (cpuDevice) ScaleBuffer(alpha float32, x []float32) { kernels.Scale(alpha, x) }
-func (cpuDevice) AdamW(p, g, m, v []float32, hp kernels.AdamWParams) {
-	kernels.AdamW(p, g, m, v, hp)
+func (cpuDevice) Zero(x *tensor.Tensor)                   { clear(x.Host()) }
+func (cpuDevice) SumSquares(x *tensor.Tensor) float64     { return kernels.SumSquares(x.Host()) }
+func (cpuDevice) ScaleBuffer(a float32, x *tensor.Tensor) { kernels.Scale(a, x.Host()) }
+func (cpuDevice) AdamW(p, g, m, v *tensor.Tensor, hp kernels.AdamWParams) {
+	kernels.AdamW(p.Host(), g.Host(), m.Host(), v.Host(), hp)
 }
 
 // tapeDevice is the tensor.Device of d's tapes: tensor.CPU itself for CPU,

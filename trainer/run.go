@@ -155,11 +155,7 @@ func (r *run) begin() error {
 	if err := syncStart(r.comm, r.t.Model, r.opt, r.st); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	ps := r.t.Model.Params
-	for _, b := range [][]float32{ps.Data, r.opt.M, r.opt.V} {
-		r.dev.Upload(b)
-	}
-	r.dev.Zero(ps.Grad)
+	r.opt.ToDevice()
 	if r.rank0 {
 		var err error
 		if r.logf, err = openLog(filepath.Join(r.a.OutputDir, LogFileName), r.st.LogHistory); err != nil {
@@ -205,6 +201,7 @@ func (r *run) resume() error {
 }
 
 func (r *run) close() {
+	r.opt.ToHost()
 	if r.logf != nil {
 		r.logf.close()
 	}
@@ -273,7 +270,10 @@ func (r *run) save() error {
 		return nil
 	}
 	r.st.ElapsedSec = r.elapsed()
-	r.download()
+	if r.opt.onDevice {
+		r.opt.ToHost()
+		defer r.opt.ToDevice()
+	}
 	dir, err := SaveCheckpoint(r.a.OutputDir, r.t.Model, r.opt, r.st)
 	if err != nil {
 		return err
@@ -291,13 +291,6 @@ func (r *run) save() error {
 		r.t.OnSave(dir, r.st.GlobalStep, r.st.LogHistory)
 	}
 	return nil
-}
-
-// download brings the parameters and moments from the device to the host.
-func (r *run) download() {
-	for _, b := range [][]float32{r.t.Model.Params.Data, r.opt.M, r.opt.V} {
-		r.dev.Download(b)
-	}
 }
 
 // stopIfAsked checkpoints and returns ErrInterrupted once ctx is cancelled
@@ -451,7 +444,7 @@ func (r *run) finish() (*Summary, error) {
 			}
 		}
 	}
-	r.download()
+	r.opt.ToHost()
 	if r.rank0 {
 		if err := r.t.Model.SaveDir(r.a.OutputDir); err != nil {
 			return nil, fmt.Errorf("train: %w", err)

@@ -154,8 +154,14 @@ func (t *Trainer) Run(ctx context.Context) (*Summary, error) {
 // mode. It returns the mean loss over the labelled tokens (0 without any),
 // their number, and the number of input tokens (attention mask 1).
 func accumulateGradients(dev Device, m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []dataset.Batch, seed func(j int) uint64) (loss float64, labels, tokens int, err error) {
+	return accumulate(dev, tensor.FromData(m.Params.Grad, len(m.Params.Grad)), m, tp, batches, seed)
+}
+
+// accumulate is accumulateGradients with the model's gradients the flat
+// tensor grad on dev.
+func accumulate(dev Device, grad *tensor.Tensor, m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []dataset.Batch, seed func(j int) uint64) (loss float64, labels, tokens int, err error) {
 	labels, tokens = countTokens(batches)
-	sum, err := backwardSum(dev, m, tp, batches, seed, labels, nil)
+	sum, err := backwardSum(dev, grad, m, tp, batches, seed, labels, nil)
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -187,8 +193,8 @@ func countTokens(batches []dataset.Batch) (labels, tokens int) {
 // counts over all ranks). It returns the sum of the micro-batches' summed
 // losses. beforeLast, if not nil, is called before the last micro-batch
 // (whose backward pass completes the gradients).
-func backwardSum(dev Device, m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []dataset.Batch, seed func(j int) uint64, labels int, beforeLast func()) (float64, error) {
-	dev.Zero(m.Params.Grad)
+func backwardSum(dev Device, grad *tensor.Tensor, m *distilbert.ForMaskedLM, tp *tensor.Tape, batches []dataset.Batch, seed func(j int) uint64, labels int, beforeLast func()) (float64, error) {
+	dev.Zero(grad)
 	sum := 0.0
 	for j := range batches {
 		b := &batches[j]
@@ -253,7 +259,7 @@ type StepResult struct {
 // parameters change. The caller sets training or evaluation mode.
 func TrainStep(m *distilbert.ForMaskedLM, tp *tensor.Tape, opt *AdamW, lr, maxGradNorm float64, batches []dataset.Batch, seed func(j int) uint64) (StepResult, error) {
 	dev := opt.device()
-	loss, labels, tokens, err := accumulateGradients(dev, m, tp, batches, seed)
+	loss, labels, tokens, err := accumulate(dev, opt.flat.g, m, tp, batches, seed)
 	if err != nil {
 		return StepResult{}, err
 	}
@@ -261,7 +267,7 @@ func TrainStep(m *distilbert.ForMaskedLM, tp *tensor.Tape, opt *AdamW, lr, maxGr
 	if !finite(loss) {
 		return r, fmt.Errorf("training loss is %v: %w", loss, ErrNonFinite)
 	}
-	r.GradNorm = clipGradNorm(dev, m.Params.Grad, maxGradNorm)
+	r.GradNorm = clipGradNorm(dev, opt.flat.g, maxGradNorm)
 	if !finite(r.GradNorm) {
 		return r, fmt.Errorf("gradient norm is %v: %w", r.GradNorm, ErrNonFinite)
 	}

@@ -42,12 +42,9 @@ type Case struct {
 
 // A Device is a backend the table runs on.
 type Device struct {
+	// Dev runs the ops; the inputs, their gradients and the loss weights
+	// are made in its memory (tensor.NewOn) and read back with CopyTo.
 	Dev tensor.Device
-	// Upload makes host data (inputs, filled on the host) visible to the
-	// device; Read returns a host copy of a tensor's values. Both nil for
-	// devices that compute on host memory.
-	Upload func(x []float32)
-	Read   func(x []float32) []float32
 	// Tol returns the normwise relative error allowed against the CPU for
 	// case c; nil means c.DevTol.
 	Tol func(c Case) float64
@@ -123,38 +120,35 @@ func noGrad(c Case, i int) bool {
 // exec runs c on d from the host values vals and backpropagates
 // sum(out * w).
 func exec(c Case, d Device, vals [][]float32) result {
-	upload := func(x []float32) {
-		if d.Upload != nil {
-			d.Upload(x)
-		}
+	onDev := func(vals []float32, shape ...int) *tensor.Tensor {
+		x := tensor.NewOn(d.Dev, shape...)
+		x.CopyFrom(vals)
+		return x
 	}
-	read := func(x []float32) []float32 {
-		if d.Read != nil {
-			return d.Read(x)
-		}
-		return append([]float32(nil), x...)
+	read := func(x *tensor.Tensor) []float32 {
+		v := make([]float32, x.Size())
+		x.CopyTo(v)
+		return v
 	}
 	in := make([]*tensor.Tensor, len(c.Shapes))
 	for i, s := range c.Shapes {
-		in[i] = tensor.FromData(append([]float32(nil), vals[i]...), s...)
+		in[i] = onDev(vals[i], s...)
 		if !noGrad(c, i) {
+			in[i].Grad = tensor.NewOn(d.Dev, s...)
 			in[i].SetRequiresGrad(true)
-			upload(in[i].Grad.Host())
 		}
-		upload(in[i].Host())
 	}
 	tp := tensor.NewTape()
 	tp.SetDevice(d.Dev)
 	tp.Seed(Seed)
 	out := c.Run(tp, in)
-	w := tensor.FromData(lossWeights(c, out.Size()), out.Shape()...)
-	upload(w.Host())
+	w := onDev(lossWeights(c, out.Size()), out.Shape()...)
 	loss := tp.Sum(tp.Mul(out, w))
 	tp.Backward(loss)
-	res := result{out: read(out.Host()), loss: float64(loss.Item())}
+	res := result{out: read(out), loss: float64(loss.Item())}
 	for i, x := range in {
 		if !noGrad(c, i) {
-			res.grads = append(res.grads, read(x.Grad.Host()))
+			res.grads = append(res.grads, read(x.Grad))
 		}
 	}
 	return res

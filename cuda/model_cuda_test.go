@@ -4,6 +4,7 @@ package cuda
 
 import (
 	"fmt"
+	"github.com/distilgo/distilgo/internal/optest"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -120,8 +121,8 @@ func TestTinyModelMatchesCPU(t *testing.T) {
 			checkGrads(t, cpu, gg, wg, 2e-4)
 			// A second step on the same tape shapes reuses every buffer.
 			gl2, gg2 := lossAndGrads(t, dev, gm, in, labels, 99)
-			if gl2 != gl || relErr(gg2, gg) != 0 {
-				t.Errorf("second pass: loss %v vs %v, gradient error %g: not deterministic or stale buffers", gl2, gl, relErr(gg2, gg))
+			if gl2 != gl || optest.RelErr(gg2, gg) != 0 {
+				t.Errorf("second pass: loss %v vs %v, gradient error %g: not deterministic or stale buffers", gl2, gl, optest.RelErr(gg2, gg))
 			}
 		})
 	}
@@ -180,7 +181,7 @@ func TestTinyModelLogitsMatchCPU(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		compare(t, fmt.Sprintf("logits (pass %d)", rep), read(got), want.Host(), 2e-5)
+		optest.Compare(t, fmt.Sprintf("logits (pass %d)", rep), read(got), want.Host(), 2e-5)
 	}
 }
 

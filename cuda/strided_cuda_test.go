@@ -4,6 +4,7 @@ package cuda
 
 import (
 	"fmt"
+	"github.com/distilgo/distilgo/internal/optest"
 	"math/rand/v2"
 	"testing"
 
@@ -54,7 +55,7 @@ func TestGemmStridedMatchesCPU(t *testing.T) {
 					}
 					want := run(tensor.CPU)
 					got := run(dev)
-					compare(t, "c", got, want, tolReduce)
+					optest.Compare(t, "c", got, want, tolReduce)
 				})
 			}
 		}

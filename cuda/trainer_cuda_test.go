@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"github.com/distilgo/distilgo/internal/optest"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -249,6 +250,6 @@ func TestTrainerResumeOnDevice(t *testing.T) {
 		t.Fatal("the run did not resume")
 	}
 	if !slices.Equal(resumed.Model.Params.Data, whole.Model.Params.Data) {
-		t.Errorf("resumed run's weights differ from the uninterrupted run's (normwise %.3g)", relErr(resumed.Model.Params.Data, whole.Model.Params.Data))
+		t.Errorf("resumed run's weights differ from the uninterrupted run's (normwise %.3g)", optest.RelErr(resumed.Model.Params.Data, whole.Model.Params.Data))
 	}
 }

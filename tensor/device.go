@@ -89,14 +89,21 @@ func (cpuDevice) Name() string { return "cpu" }
 // Alloc returns nil: the CPU computes on host slices.
 func (cpuDevice) Alloc(int) Storage { return nil }
 
-func (cpuDevice) Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a, b *Tensor, beta float32, c *Tensor) {
-	lda, ldb := k, n
+// packedLD returns the leading dimensions of contiguous op(a) m×k and
+// op(b) k×n operands (Device.Gemm's layout).
+func packedLD(transA, transB bool, m, n, k int) (lda, ldb int) {
+	lda, ldb = k, n
 	if transA {
 		lda = m
 	}
 	if transB {
 		ldb = k
 	}
+	return lda, ldb
+}
+
+func (cpuDevice) Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a, b *Tensor, beta float32, c *Tensor) {
+	lda, ldb := packedLD(transA, transB, m, n, k)
 	if batch == 1 {
 		kernels.Sgemm(transA, transB, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n)
 		return

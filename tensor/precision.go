@@ -53,13 +53,7 @@ type cpuBF16Device struct{ cpuDevice }
 func (cpuBF16Device) Name() string { return "cpu-bf16" }
 
 func (cpuBF16Device) Gemm(transA, transB bool, batch, m, n, k int, alpha float32, a, b *Tensor, beta float32, c *Tensor) {
-	lda, ldb := k, n
-	if transA {
-		lda = m
-	}
-	if transB {
-		ldb = k
-	}
+	lda, ldb := packedLD(transA, transB, m, n, k)
 	if batch == 1 {
 		kernels.SgemmBF16(transA, transB, m, n, k, alpha, a.data, lda, b.data, ldb, beta, c.data, n)
 		return

@@ -167,12 +167,12 @@ func Check(t *testing.T, c Case, d Device) {
 	}
 	if d.Dev != tensor.CPU {
 		want := exec(c, Device{Dev: tensor.CPU}, vals)
-		compare(t, "output", got.out, want.out, tol)
+		Compare(t, "output", got.out, want.out, tol)
 		if len(got.grads) != len(want.grads) {
 			t.Fatalf("%d gradients, CPU %d", len(got.grads), len(want.grads))
 		}
 		for i := range want.grads {
-			compare(t, fmt.Sprintf("grad[%d]", i), got.grads[i], want.grads[i], tol)
+			Compare(t, fmt.Sprintf("grad[%d]", i), got.grads[i], want.grads[i], tol)
 		}
 		// The loss is a float64 sum on every device, rounded to float32.
 		if e := math.Abs(got.loss - want.loss); e > math.Max(tol, 1e-5)*math.Max(1, math.Abs(want.loss)) {
@@ -246,9 +246,9 @@ func checkRef(t *testing.T, c Case, vals [][]float32, got result) {
 	}
 }
 
-// compare checks got against the CPU's want: bit for bit when tol is 0,
+// Compare checks got against the CPU's want: bit for bit when tol is 0,
 // else by normwise relative error.
-func compare(t *testing.T, what string, got, want []float32, tol float64) {
+func Compare(t *testing.T, what string, got, want []float32, tol float64) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
@@ -264,13 +264,13 @@ func compare(t *testing.T, what string, got, want []float32, tol float64) {
 		}
 		return
 	}
-	if e := relErr(got, want); e > tol {
+	if e := RelErr(got, want); e > tol {
 		t.Errorf("%s: normwise relative error %.3g against the CPU > %.3g", what, e, tol)
 	}
 }
 
-// relErr is max|a-b| / max|b| (0 when both are zero).
-func relErr(a, b []float32) float64 {
+// RelErr is max|a-b| / max|b| (0 when both are zero).
+func RelErr(a, b []float32) float64 {
 	var d, m float64
 	for i := range b {
 		d = math.Max(d, math.Abs(float64(a[i])-float64(b[i])))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/distilgo/distilgo/internal/fakehub"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -533,34 +534,7 @@ func TestLoad(t *testing.T) {
 // A Hub id resolves through the huggingface_hub cache (offline here: a
 // snapshot laid out as huggingface_hub writes it).
 func TestLoadHubID(t *testing.T) {
-	cache := t.TempDir()
-	const commit = "0123456789abcdef0123456789abcdef01234567"
-	repo := filepath.Join(cache, "models--someone--tiny")
-	snap := filepath.Join(repo, "snapshots", commit)
-	if err := os.MkdirAll(snap, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(repo, "refs"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(commit), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(tinyHF)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(tinyHF, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(snap, e.Name()), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Setenv("HF_HUB_CACHE", cache)
-	t.Setenv("HF_HUB_OFFLINE", "1")
+	fakehub.OfflineCache(t, "someone/tiny", tinyHF)
 	f, err := Load(context.Background(), "someone/tiny", Config{})
 	if err != nil {
 		t.Fatal(err)

@@ -269,33 +269,7 @@ func TestCheckpointFolderAndUnfinishedRun(t *testing.T) {
 // A Hub id resolves through the huggingface_hub cache (offline: a snapshot
 // laid out as huggingface_hub writes it).
 func TestHubID(t *testing.T) {
-	cache := t.TempDir()
-	const commit = "0123456789abcdef0123456789abcdef01234567"
-	repo := filepath.Join(cache, "models--someone--tiny")
-	snap := filepath.Join(repo, "snapshots", commit)
-	for _, d := range []string{snap, filepath.Join(repo, "refs")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(repo, "refs", "main"), []byte(commit), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(tinyHF)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(tinyHF, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(snap, e.Name()), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Setenv("HF_HUB_CACHE", cache)
-	t.Setenv("HF_HUB_OFFLINE", "1")
+	fakehub.OfflineCache(t, "someone/tiny", tinyHF)
 	out, _, err := runArgs([]string{"--model", "someone/tiny", "the [MASK] was boring ."}, "")
 	if err != nil || !strings.HasPrefix(out, ">>> the") {
 		t.Errorf("Hub id: err %v, output %q", err, out)

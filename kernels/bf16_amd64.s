@@ -2359,13 +2359,14 @@ cvtPairsPanelBF16AVX512_done:
 	VZEROUPPER
 	RET
 
-// func cvtPairsPanels12AVX512(dst *uint32, s0 *float32, s1 *float32, n int, pstride int)
-// Requires: AVX, AVX512BW, AVX512F, CMOV
-TEXT ·cvtPairsPanels12AVX512(SB), NOSPLIT, $0-40
+// func cvtPairsPanels12AVX512(dst *uint32, s0 *float32, s1 *float32, n int, pstride int, ahead int)
+// Requires: AVX, AVX512BW, AVX512F, CMOV, MMX+
+TEXT ·cvtPairsPanels12AVX512(SB), NOSPLIT, $0-48
 	MOVQ      dst+0(FP), DI
 	MOVQ      s0+8(FP), SI
 	MOVQ      s1+16(FP), BX
 	MOVQ      n+24(FP), DX
+	MOVQ      ahead+40(FP), R11
 	MOVQ      pstride+32(FP), R10
 	SHLQ      $0x02, R10
 	LEAQ      (R10)(R10*2), R12
@@ -2379,14 +2380,20 @@ TEXT ·cvtPairsPanels12AVX512(SB), NOSPLIT, $0-40
 	KMOVW     R8, K7
 
 cvtPairsPanels12AVX512_loop:
-	CMPQ    DX, $0x30
-	JL      cvtPairsPanels12AVX512_tail
-	VMOVUPS (SI), Z0
-	VMOVUPS 64(SI), Z1
-	VMOVUPS 128(SI), Z2
-	VMOVUPS (BX), Z3
-	VMOVUPS 64(BX), Z4
-	VMOVUPS 128(BX), Z5
+	CMPQ       DX, $0x30
+	JL         cvtPairsPanels12AVX512_tail
+	PREFETCHT0 (SI)(R11*1)
+	PREFETCHT0 64(SI)(R11*1)
+	PREFETCHT0 128(SI)(R11*1)
+	PREFETCHT0 (BX)(R11*1)
+	PREFETCHT0 64(BX)(R11*1)
+	PREFETCHT0 128(BX)(R11*1)
+	VMOVUPS    (SI), Z0
+	VMOVUPS    64(SI), Z1
+	VMOVUPS    128(SI), Z2
+	VMOVUPS    (BX), Z3
+	VMOVUPS    64(BX), Z4
+	VMOVUPS    128(BX), Z5
 
 	// vcvtne2ps2bf16 %zmm0, %zmm3, %zmm6
 	BYTE $0x62; BYTE $0xf2; BYTE $0x67; BYTE $0x48; BYTE $0x72; BYTE $0xf0

@@ -239,15 +239,15 @@ func TestBF16PackPairsA(t *testing.T) {
 	}
 }
 
-// TestSgemmBF16SharedB: a product split along M into parts of at most
-// sharedBMaxRows rows reads B from one shared packed copy; that changes no
-// bit (the same panels, the same accumulation order per row), so the
-// results on 2 and 3 threads equal those on 1, on random data, for the
-// weight-gradient shape (TN, K long) and the other forms, with edges.
-func TestSgemmBF16SharedB(t *testing.T) {
+// TestSgemmBF16ThreadsSameBits: a product split over threads (along M or N,
+// each part packing its own panels) changes no bit (the same panels, the
+// same accumulation order per element), so the results on 2 and 3 threads
+// equal those on 1, on random data, for the weight-gradient shape (TN, K
+// long) and the other forms, with edges.
+func TestSgemmBF16ThreadsSameBits(t *testing.T) {
 	requireBF16(t) // below, the float32 emulation: no packed B
 	r := rand.New(rand.NewPCG(61, 62))
-	shapes := [][3]int{{200, 96, 1100}, {301, 77, 850}, {2*sharedBMaxRows + 5, 40, 70}}
+	shapes := [][3]int{{200, 96, 1100}, {301, 77, 850}, {3077, 40, 70}, {40, 3077, 70}}
 	for _, s := range shapes {
 		for _, tr := range bf16Forms {
 			m, n, k := s[0], s[1], s[2]

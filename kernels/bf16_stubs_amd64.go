@@ -34,10 +34,10 @@ func cvtPairsBF16AVX512(dst *uint32, s0 *float32, s1 *float32, valid int, w int)
 //go:noescape
 func cvtPairsPanelBF16AVX512(dst *uint32, src *float32, ld int, kp int, valid int, w int)
 
-// cvtPairsPanels12AVX512 converts the pairs (s0[j], s1[j]), j < n, into 12-word panels pstride words apart, zero to the end of the last.
+// cvtPairsPanels12AVX512 converts the pairs (s0[j], s1[j]), j < n, into 12-word panels pstride words apart, zero to the end of the last, prefetching ahead bytes on.
 //
 //go:noescape
-func cvtPairsPanels12AVX512(dst *uint32, s0 *float32, s1 *float32, n int, pstride int)
+func cvtPairsPanels12AVX512(dst *uint32, s0 *float32, s1 *float32, n int, pstride int, ahead int)
 
 // dotBF16x4AVX512 sets out[r] to the bf16 dot product of row r of A (words) with b (floats, rounded as read) over n = 32·j floats.
 //

@@ -477,24 +477,23 @@ func TestBF16ChunkedOrder(t *testing.T) {
 	}
 }
 
-// TestSgemmBF16SharedBBlocks: a product split along M into short parts
-// packs B one kc-block at a time into a shared scratch and multiplies each
-// block on all parts before the next (sgemmPB). C must be bit for bit the
-// one-thread product, which runs the kc-blocks inside gemmPB: every form,
-// several kc blocks with an odd last one, a part count that does not
-// divide M, beta ≠ 0, on 2 and 3 threads, at every level this CPU has.
-func TestSgemmBF16SharedBBlocks(t *testing.T) {
+// TestSgemmBF16SplitBlocksSameBits: a product split along M over the
+// threads runs every part's kc-blocks in gemmPB's order, so C must be bit
+// for bit the one-thread product: every form, several kc blocks with an odd
+// last one, a part count that does not divide M, beta ≠ 0, on 2 and 3
+// threads, at every level this CPU has.
+func TestSgemmBF16SplitBlocksSameBits(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
 		g := current.bf16
 		if g == nil {
-			t.Skip("no packed bf16 level (emulation): nothing shared")
+			t.Skip("no packed bf16 level (emulation): no panels")
 		}
 		r := rand.New(rand.NewPCG(61, 62))
 		for _, s := range [][3]int{{100, 40, 2*g.kc + 5}, {3*g.nr + 1, 2*g.nr + 3, g.kc + 1}, {70, 33, 3 * g.kc}} {
 			for _, tr := range bf16Forms {
 				m, n, k := s[0], s[1], s[2]
 				if 2*m*n*k < gemmParallelMinFlops || n > m {
-					t.Fatalf("%v: not a shared-B product", s)
+					t.Fatalf("%v: not a product split along M", s)
 				}
 				a, lda, b, ldb, c, ldc := packedOperands(r, tr[0], tr[1], m, n, k, r.IntN(3))
 				want := append([]float32(nil), c...)

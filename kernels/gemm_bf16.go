@@ -65,8 +65,9 @@ type bf16Config struct {
 	cvtPanel func(dst *uint32, src *float32, ld, kp, valid, w int)
 	// cvtPanels12 (nil: none; only for mr = 12) converts a pair of rows
 	// of n floats into consecutive 12-word panels pstride words apart,
-	// zero to the end of the last one: a transposed A's pairs.
-	cvtPanels12 func(dst *uint32, s0, s1 *float32, n, pstride int)
+	// zero to the end of the last one, prefetching the same columns ahead
+	// bytes on: a transposed A's pairs.
+	cvtPanels12 func(dst *uint32, s0, s1 *float32, n, pstride, ahead int)
 	// dot4 (nil: none) dots four rows of A words with a row of B floats
 	// rounded as read, over n = 32·j floats: the small-M path.
 	dot4 func(a0, a1, a2, a3 *uint32, b *float32, n int, out *[4]float32)
@@ -231,9 +232,10 @@ func (g *bf16Config) packA(w *bf16Work, transA bool, a []float32, lda, ic, pc, m
 func (g *bf16Config) packPairsA(w *bf16Work, a []float32, lda, ic, pc, mc, kc int) {
 	mr, kp, full := g.mr, (kc+1)/2, kc/2
 	if g.cvtPanels12 != nil && mr == 12 {
+		ahead := 4 * 2 * lda * pairsAheadA // bytes: pairsAheadA pairs of rows on
 		for q := 0; q < full; q++ {
 			off := (pc+2*q)*lda + ic
-			g.cvtPanels12(&w.a[q*mr], &a[off], &a[off+lda], mc, kp*mr)
+			g.cvtPanels12(&w.a[q*mr], &a[off], &a[off+lda], mc, kp*mr, ahead)
 		}
 		g.packLastRowA(w, a, lda, ic, pc, mc, kc)
 		return
@@ -253,6 +255,11 @@ func (g *bf16Config) packPairsA(w *bf16Work, a []float32, lda, ic, pc, mc, kc in
 	}
 	g.packLastRowA(w, a, lda, ic, pc, mc, kc)
 }
+
+// pairsAheadA is how many pairs of rows on packPairsA prefetches: 2 and 4
+// measured alike (+1-1.5% at the TN weight gradients with M = 768 on a
+// quiet Zen 5), 8 sometimes slower.
+const pairsAheadA = 2
 
 // packLastRowA packs an odd kc's last row of a transposed A block (paired
 // with zeros) into the last word of each panel; for an even kc it does
@@ -379,7 +386,12 @@ func (g *bf16Config) sgemmPB(transA, transB bool, m, n, k int, alpha float32, a 
 	// Every thread packs (and converts) all of the operand it does not
 	// split: split the longer side, so the shorter one is the one packed
 	// twice (the MLM head's products with the 30522-row embedding have M of
-	// a few hundred masked tokens).
+	// a few hundred masked tokens). Each part packs its own copy: one copy
+	// packed by all threads and read by every part (tried for the weight
+	// gradients, where a part of 384 rows converts all of B) was slower on
+	// a quiet Zen 5, 67-69% vs 80% of the VDPBF16PS peak at TN
+	// 768×768×8192 on 2 threads: half of each block crosses between the
+	// cores' caches, and every block costs two barriers (BENCHMARKS.md).
 	x.splitN = n > m // as BF16PackedBSaves assumes
 	size, tile := m, g.mr
 	if x.splitN {
@@ -387,72 +399,8 @@ func (g *bf16Config) sgemmPB(transA, transB bool, m, n, k int, alpha float32, a 
 	}
 	x.chunk = roundUp((size+threads-1)/threads, tile)
 	parts := (size + x.chunk - 1) / x.chunk
-	if pb == nil && !x.splitN && x.chunk <= sharedBMaxRows && k > 0 {
-		// One kc-block of B at a time: packed by all threads into the
-		// shared scratch, then multiplied by every part, so the packed
-		// block is still in cache when read (TestSgemmBF16SharedBBlocks).
-		// Each part sums the blocks in
-		// the order gemmPB does, beta applied at the first: the same bits.
-		shared := getSharedB()
-		for pc := 0; pc < k; pc += g.kc {
-			kc := min(g.kc, k-pc)
-			bp, ap := b[pc:], a[pc:] // rows pc.. of op(B), columns pc.. of op(A)
-			if !transB {
-				bp = b[pc*ldb:]
-			}
-			if transA {
-				ap = a[pc*lda:]
-			}
-			shared = g.packB16(shared, transB, kc, n, bp, ldb)
-			x.pb, x.k, x.a, x.b = shared, kc, ap, bp
-			if pc > 0 {
-				x.beta = 1
-			}
-			parallelRange(parts, 1, x)
-		}
-		putSharedB(shared)
-	} else {
-		parallelRange(parts, 1, x)
-	}
+	parallelRange(parts, 1, x)
 	bf16ArgsPool.put(x)
-}
-
-// sharedBMaxRows: a product split along M into parts of at most this many
-// rows has its B converted and packed once, in parallel, into a scratch
-// BF16PackedB that every part reads, instead of by each part: one
-// kc-block at a time, multiplied by every part before the next is packed
-// (packing all of K first wrote 12 MiB that came back from memory). Each part
-// converts all of B for rows/part flops per element of B, so the copy (B
-// written out once and read back by each part) pays where parts are short:
-// the weight gradients dW = dYᵀ·X (M = 768 or 3072 output features, B = X
-// with K = 8192 tokens). Longer parts (the M = 8192 forward and dX
-// products) amortise their own packing over more rows, and a whole copy
-// costs more memory traffic than it saves (BENCHMARKS.md, packed bf16
-// weights).
-const sharedBMaxRows = 1536
-
-var sharedBFree struct {
-	sync.Mutex
-	ps []*BF16PackedB
-}
-
-// getSharedB returns a scratch BF16PackedB whose memory may be reused.
-func getSharedB() *BF16PackedB {
-	sharedBFree.Lock()
-	defer sharedBFree.Unlock()
-	if n := len(sharedBFree.ps); n > 0 {
-		p := sharedBFree.ps[n-1]
-		sharedBFree.ps = sharedBFree.ps[:n-1]
-		return p
-	}
-	return nil // packB16 allocates
-}
-
-func putSharedB(p *BF16PackedB) {
-	p.b = nil // keep the memory, not the operand
-	sharedBFree.Lock()
-	sharedBFree.ps = append(sharedBFree.ps, p)
-	sharedBFree.Unlock()
 }
 
 // sgemmBatched is the level's SgemmBF16Batched: validated operands, batch, m, n > 0.

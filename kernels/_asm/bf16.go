@@ -483,22 +483,29 @@ func cvtPairsPanel() {
 // later panel is written, and nothing at or past s0[n], s1[n] is read. One
 // call per pair of rows of a block: the rows stream, and 48 columns (three
 // vectors) fill four panels, cut by VALIGND, with no intermediate buffer.
+// The same columns ahead bytes on in both rows (a later pair of rows) are
+// prefetched: a call reads a short run of each row (a part of the block's
+// width, 1.5 KB at the weight gradients of the 768-wide projections) and
+// the next call the run one or two rows on, a stream the hardware
+// prefetchers take some rows to find again. Prefetches past the matrix do
+// not fault.
 //
 // Registers: DI dst (panel group), SI s0, BX s1, DX n left, R10 pstride
-// (bytes), R12 3·pstride, R13 4·pstride, R8/R9 scratch (AX, CX by lowMask),
+// (bytes), R11 ahead (bytes), R12 3·pstride, R13 4·pstride, R8/R9 scratch (AX, CX by lowMask),
 // K1-K3 load masks, K4 panel 0's store mask (12 words), K5-K7 panels 1-3's,
 // Z0-Z5 floats, Z6-Z8 pairs, Z9-Z11 panels 1-3, Z15 table.
 func cvtPairsPanels12() {
 	name := "cvtPairsPanels12AVX512"
-	TEXT(name, NOSPLIT, "func(dst *uint32, s0, s1 *float32, n, pstride int)")
+	TEXT(name, NOSPLIT, "func(dst *uint32, s0, s1 *float32, n, pstride, ahead int)")
 	Pragma("noescape")
-	Doc(name + " converts the pairs (s0[j], s1[j]), j < n, into 12-word panels pstride words apart, zero to the end of the last.")
-	dst, s0, s1, n, ps := reg.RDI, reg.RSI, reg.RBX, reg.RDX, reg.R10
+	Doc(name + " converts the pairs (s0[j], s1[j]), j < n, into 12-word panels pstride words apart, zero to the end of the last, prefetching ahead bytes on.")
+	dst, s0, s1, n, ps, ahead := reg.RDI, reg.RSI, reg.RBX, reg.RDX, reg.R10, reg.R11
 	ps3, ps4 := reg.R12, reg.R13
 	Load(Param("dst"), dst)
 	Load(Param("s0"), s0)
 	Load(Param("s1"), s1)
 	Load(Param("n"), n)
+	Load(Param("ahead"), ahead)
 	Load(Param("pstride"), ps)
 	SHLQ(U8(2), ps)
 	LEAQ(Mem{Base: ps, Index: ps, Scale: 2}, ps3)
@@ -514,6 +521,13 @@ func cvtPairsPanels12() {
 	pairs := []reg.VecPhysical{reg.Z6, reg.Z7, reg.Z8}
 	panels := []reg.VecPhysical{reg.Z9, reg.Z10, reg.Z11}
 	group := func(masked bool) {
+		if !masked {
+			for _, src := range []reg.Physical{s0, s1} {
+				for v := 0; v < 3; v++ {
+					PREFETCHT0(Mem{Base: src, Index: ahead, Scale: 1, Disp: 64 * v})
+				}
+			}
+		}
 		for r, src := range []reg.Physical{s0, s1} {
 			for v, z := range loads[r] {
 				m := Mem{Base: src, Disp: 64 * v}

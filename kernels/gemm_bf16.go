@@ -318,7 +318,7 @@ func (g *bf16Config) packRuns(w *bf16Work, panel []uint32, src []float32, ld, of
 	for r := 0; r < valid; r++ {
 		g.cvtRow(&buf[r*kp], &src[off+r*ld], kc)
 	}
-	g.words.packTranspose(asFloats(panel), asFloats(buf), kp, kp, wd, valid)
+	g.words.packTranspose(asFloats(panel), asFloats(buf), kp, kp, wd, valid, 0)
 }
 
 // Parallel products over the worker pool, split as gemm_parallel.go does.

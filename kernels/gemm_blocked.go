@@ -56,7 +56,7 @@ type gemmPackers struct {
 	lanes  int
 	gather func(dst, src *float32, sp, sj, k, w, valid, nvec int)
 	copy   func(dst, src *float32, ld, k, w, valid, nvec int)
-	trans  func(dst, src *float32, ld, k, w, valid, nvec int)
+	trans  func(dst, src *float32, ld, k, w, valid, nvec, ahead int)
 }
 
 // packCopy sets panel[p*w+j] = src[p*ld+j] for j < valid, 0 up to w.
@@ -83,14 +83,14 @@ func (g *gemmConfig) packCopy(panel, src []float32, ld, k, w, valid int) {
 }
 
 // packTranspose sets panel[p*w+j] = src[j*ld+p] for j < valid, 0 up to w.
-func (g *gemmConfig) packTranspose(panel, src []float32, ld, k, w, valid int) {
+func (g *gemmConfig) packTranspose(panel, src []float32, ld, k, w, valid, ahead int) {
 	if pk := g.packers; pk != nil && w <= 4*pk.lanes && (valid-1)*ld <= math.MaxInt32 {
 		nvec := (w + pk.lanes - 1) / pk.lanes
 		kb := 0
 		if nvec == 1 || w%pk.lanes == 0 {
 			kb = k &^ (pk.lanes - 1) // whole lanes×lanes blocks by transposes
 			if kb > 0 {
-				pk.trans(&panel[0], &src[0], ld, kb, w, valid, nvec)
+				pk.trans(&panel[0], &src[0], ld, kb, w, valid, nvec, ahead)
 			}
 		}
 		if kb < k { // the rest by gathers
@@ -307,7 +307,7 @@ func (g *gemmConfig) packA(dst []float32, transA bool, a []float32, lda, ic, pc,
 		if transA { // op(A)(i,p) = a[p*lda+i]: each p is a contiguous run
 			g.packCopy(panel, a[pc*lda+ic+ir:], lda, kc, mr, mt)
 		} else {
-			g.packTranspose(panel, a[(ic+ir)*lda+pc:], lda, kc, mr, mt)
+			g.packTranspose(panel, a[(ic+ir)*lda+pc:], lda, kc, mr, mt, 4*mr*lda)
 		}
 	}
 }
@@ -320,7 +320,7 @@ func (g *gemmConfig) packB(dst []float32, transB bool, b []float32, ldb, pc, jc,
 		nt := min(nr, nc-jr)
 		panel := dst[jr*kc : jr*kc+kc*nr]
 		if transB { // op(B)(p,j) = b[j*ldb+p]: each j is a contiguous run
-			g.packTranspose(panel, b[(jc+jr)*ldb+pc:], ldb, kc, nr, nt)
+			g.packTranspose(panel, b[(jc+jr)*ldb+pc:], ldb, kc, nr, nt, 4*nr*ldb)
 		} else {
 			g.packCopy(panel, b[pc*ldb+jc+jr:], ldb, kc, nr, nt)
 		}

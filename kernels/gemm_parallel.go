@@ -56,8 +56,12 @@ func (g *gemmConfig) sgemm(transA, transB bool, m, n, k int, alpha float32, a []
 	x := gemmArgsPool.get()
 	*x = gemmArgs{g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
-	// Rows unless there are too few for every thread to get several tiles.
-	x.splitN = m < 4*threads*g.mr && n > m
+	// Every thread packs all of the operand it does not split: split the
+	// longer side, so the shorter one is packed twice. Splitting rows
+	// whenever there were enough of them had both threads pack every
+	// weight of a served batch's products (M a few hundred tokens, N ≥ M):
+	// a quarter of the server's CPU time (BENCHMARKS.md, serve).
+	x.splitN = n > m
 	size, tile := m, g.mr
 	if x.splitN {
 		size, tile = n, g.nr

@@ -271,110 +271,119 @@ packCopyAVX2_done:
 	VZEROUPPER
 	RET
 
-// func packTransAVX2(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int)
-// Requires: AVX
-TEXT ·packTransAVX2(SB), NOSPLIT, $0-56
+// func packTransAVX2(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int, ahead int)
+// Requires: AVX, MMX+
+TEXT ·packTransAVX2(SB), NOSPLIT, $0-64
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
-	MOVQ ld+16(FP), DX
-	SHLQ $0x02, DX
-	MOVQ w+32(FP), BX
+	MOVQ ahead+56(FP), DX
+	MOVQ ld+16(FP), BX
 	SHLQ $0x02, BX
-	MOVQ k+24(FP), SI
-	MOVQ valid+40(FP), DI
-	MOVQ nvec+48(FP), R8
+	MOVQ w+32(FP), SI
+	SHLQ $0x02, SI
+	MOVQ k+24(FP), DI
+	MOVQ valid+40(FP), R8
+	MOVQ nvec+48(FP), R9
 
 packTransAVX2_block:
-	CMPQ SI, $0x08
+	CMPQ DI, $0x08
 	JL   packTransAVX2_done
-	XORQ R9, R9
-	MOVQ CX, R10
-	XORQ R11, R11
+	XORQ R10, R10
+	MOVQ CX, R11
+	XORQ R12, R12
 
 packTransAVX2_group:
-	MOVQ    R10, R12
-	LEAQ    (R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX2_zero0
-	VMOVUPS (R12), Y0
-	JMP     packTransAVX2_next0
+	MOVQ       R11, R13
+	LEAQ       (R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX2_zero0
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Y0
+	JMP        packTransAVX2_next0
 
 packTransAVX2_zero0:
 	VXORPS Y0, Y0, Y0
 
 packTransAVX2_next0:
-	ADDQ    DX, R12
-	LEAQ    1(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX2_zero1
-	VMOVUPS (R12), Y1
-	JMP     packTransAVX2_next1
+	ADDQ       BX, R13
+	LEAQ       1(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX2_zero1
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Y1
+	JMP        packTransAVX2_next1
 
 packTransAVX2_zero1:
 	VXORPS Y1, Y1, Y1
 
 packTransAVX2_next1:
-	ADDQ    DX, R12
-	LEAQ    2(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX2_zero2
-	VMOVUPS (R12), Y2
-	JMP     packTransAVX2_next2
+	ADDQ       BX, R13
+	LEAQ       2(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX2_zero2
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Y2
+	JMP        packTransAVX2_next2
 
 packTransAVX2_zero2:
 	VXORPS Y2, Y2, Y2
 
 packTransAVX2_next2:
-	ADDQ    DX, R12
-	LEAQ    3(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX2_zero3
-	VMOVUPS (R12), Y3
-	JMP     packTransAVX2_next3
+	ADDQ       BX, R13
+	LEAQ       3(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX2_zero3
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Y3
+	JMP        packTransAVX2_next3
 
 packTransAVX2_zero3:
 	VXORPS Y3, Y3, Y3
 
 packTransAVX2_next3:
-	ADDQ    DX, R12
-	LEAQ    4(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX2_zero4
-	VMOVUPS (R12), Y4
-	JMP     packTransAVX2_next4
+	ADDQ       BX, R13
+	LEAQ       4(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX2_zero4
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Y4
+	JMP        packTransAVX2_next4
 
 packTransAVX2_zero4:
 	VXORPS Y4, Y4, Y4
 
 packTransAVX2_next4:
-	ADDQ    DX, R12
-	LEAQ    5(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX2_zero5
-	VMOVUPS (R12), Y5
-	JMP     packTransAVX2_next5
+	ADDQ       BX, R13
+	LEAQ       5(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX2_zero5
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Y5
+	JMP        packTransAVX2_next5
 
 packTransAVX2_zero5:
 	VXORPS Y5, Y5, Y5
 
 packTransAVX2_next5:
-	ADDQ    DX, R12
-	LEAQ    6(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX2_zero6
-	VMOVUPS (R12), Y6
-	JMP     packTransAVX2_next6
+	ADDQ       BX, R13
+	LEAQ       6(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX2_zero6
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Y6
+	JMP        packTransAVX2_next6
 
 packTransAVX2_zero6:
 	VXORPS Y6, Y6, Y6
 
 packTransAVX2_next6:
-	ADDQ    DX, R12
-	LEAQ    7(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX2_zero7
-	VMOVUPS (R12), Y7
-	JMP     packTransAVX2_next7
+	ADDQ       BX, R13
+	LEAQ       7(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX2_zero7
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Y7
+	JMP        packTransAVX2_next7
 
 packTransAVX2_zero7:
 	VXORPS Y7, Y7, Y7
@@ -404,36 +413,36 @@ packTransAVX2_next7:
 	VPERM2F128 $0x31, Y5, Y8, Y5
 	VPERM2F128 $0x20, Y4, Y0, Y8
 	VPERM2F128 $0x31, Y4, Y0, Y0
-	MOVQ       R11, R12
-	SHLQ       $0x02, R12
-	ADDQ       AX, R12
-	VMOVUPS    Y6, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Y7, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Y3, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Y8, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Y2, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Y1, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Y5, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Y0, (R12)
-	INCQ       R9
-	ADDQ       $0x08, R11
-	MOVQ       DX, R12
-	SHLQ       $0x03, R12
-	ADDQ       R12, R10
-	CMPQ       R9, R8
+	MOVQ       R12, R13
+	SHLQ       $0x02, R13
+	ADDQ       AX, R13
+	VMOVUPS    Y6, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Y7, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Y3, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Y8, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Y2, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Y1, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Y5, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Y0, (R13)
+	INCQ       R10
+	ADDQ       $0x08, R12
+	MOVQ       BX, R13
+	SHLQ       $0x03, R13
+	ADDQ       R13, R11
+	CMPQ       R10, R9
 	JL         packTransAVX2_group
 	ADDQ       $0x20, CX
-	MOVQ       BX, R12
-	SHLQ       $0x03, R12
-	ADDQ       R12, AX
-	SUBQ       $0x08, SI
+	MOVQ       SI, R13
+	SHLQ       $0x03, R13
+	ADDQ       R13, AX
+	SUBQ       $0x08, DI
 	JMP        packTransAVX2_block
 
 packTransAVX2_done:
@@ -641,198 +650,215 @@ packCopyAVX512_done:
 	VZEROUPPER
 	RET
 
-// func packTransAVX512(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int)
-// Requires: AVX, AVX512DQ, AVX512F
-TEXT ·packTransAVX512(SB), NOSPLIT, $0-56
+// func packTransAVX512(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int, ahead int)
+// Requires: AVX, AVX512DQ, AVX512F, MMX+
+TEXT ·packTransAVX512(SB), NOSPLIT, $0-64
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
-	MOVQ ld+16(FP), DX
-	SHLQ $0x02, DX
-	MOVQ w+32(FP), BX
+	MOVQ ahead+56(FP), DX
+	MOVQ ld+16(FP), BX
 	SHLQ $0x02, BX
-	MOVQ k+24(FP), SI
-	MOVQ valid+40(FP), DI
-	MOVQ nvec+48(FP), R8
+	MOVQ w+32(FP), SI
+	SHLQ $0x02, SI
+	MOVQ k+24(FP), DI
+	MOVQ valid+40(FP), R8
+	MOVQ nvec+48(FP), R9
 
 packTransAVX512_block:
-	CMPQ SI, $0x10
+	CMPQ DI, $0x10
 	JL   packTransAVX512_done
-	XORQ R9, R9
-	MOVQ CX, R10
-	XORQ R11, R11
+	XORQ R10, R10
+	MOVQ CX, R11
+	XORQ R12, R12
 
 packTransAVX512_group:
-	MOVQ    R10, R12
-	LEAQ    (R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero0
-	VMOVUPS (R12), Z0
-	JMP     packTransAVX512_next0
+	MOVQ       R11, R13
+	LEAQ       (R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero0
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z0
+	JMP        packTransAVX512_next0
 
 packTransAVX512_zero0:
 	VXORPS Z0, Z0, Z0
 
 packTransAVX512_next0:
-	ADDQ    DX, R12
-	LEAQ    1(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero1
-	VMOVUPS (R12), Z1
-	JMP     packTransAVX512_next1
+	ADDQ       BX, R13
+	LEAQ       1(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero1
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z1
+	JMP        packTransAVX512_next1
 
 packTransAVX512_zero1:
 	VXORPS Z1, Z1, Z1
 
 packTransAVX512_next1:
-	ADDQ    DX, R12
-	LEAQ    2(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero2
-	VMOVUPS (R12), Z2
-	JMP     packTransAVX512_next2
+	ADDQ       BX, R13
+	LEAQ       2(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero2
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z2
+	JMP        packTransAVX512_next2
 
 packTransAVX512_zero2:
 	VXORPS Z2, Z2, Z2
 
 packTransAVX512_next2:
-	ADDQ    DX, R12
-	LEAQ    3(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero3
-	VMOVUPS (R12), Z3
-	JMP     packTransAVX512_next3
+	ADDQ       BX, R13
+	LEAQ       3(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero3
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z3
+	JMP        packTransAVX512_next3
 
 packTransAVX512_zero3:
 	VXORPS Z3, Z3, Z3
 
 packTransAVX512_next3:
-	ADDQ    DX, R12
-	LEAQ    4(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero4
-	VMOVUPS (R12), Z4
-	JMP     packTransAVX512_next4
+	ADDQ       BX, R13
+	LEAQ       4(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero4
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z4
+	JMP        packTransAVX512_next4
 
 packTransAVX512_zero4:
 	VXORPS Z4, Z4, Z4
 
 packTransAVX512_next4:
-	ADDQ    DX, R12
-	LEAQ    5(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero5
-	VMOVUPS (R12), Z5
-	JMP     packTransAVX512_next5
+	ADDQ       BX, R13
+	LEAQ       5(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero5
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z5
+	JMP        packTransAVX512_next5
 
 packTransAVX512_zero5:
 	VXORPS Z5, Z5, Z5
 
 packTransAVX512_next5:
-	ADDQ    DX, R12
-	LEAQ    6(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero6
-	VMOVUPS (R12), Z6
-	JMP     packTransAVX512_next6
+	ADDQ       BX, R13
+	LEAQ       6(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero6
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z6
+	JMP        packTransAVX512_next6
 
 packTransAVX512_zero6:
 	VXORPS Z6, Z6, Z6
 
 packTransAVX512_next6:
-	ADDQ    DX, R12
-	LEAQ    7(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero7
-	VMOVUPS (R12), Z7
-	JMP     packTransAVX512_next7
+	ADDQ       BX, R13
+	LEAQ       7(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero7
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z7
+	JMP        packTransAVX512_next7
 
 packTransAVX512_zero7:
 	VXORPS Z7, Z7, Z7
 
 packTransAVX512_next7:
-	ADDQ    DX, R12
-	LEAQ    8(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero8
-	VMOVUPS (R12), Z8
-	JMP     packTransAVX512_next8
+	ADDQ       BX, R13
+	LEAQ       8(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero8
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z8
+	JMP        packTransAVX512_next8
 
 packTransAVX512_zero8:
 	VXORPS Z8, Z8, Z8
 
 packTransAVX512_next8:
-	ADDQ    DX, R12
-	LEAQ    9(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero9
-	VMOVUPS (R12), Z9
-	JMP     packTransAVX512_next9
+	ADDQ       BX, R13
+	LEAQ       9(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero9
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z9
+	JMP        packTransAVX512_next9
 
 packTransAVX512_zero9:
 	VXORPS Z9, Z9, Z9
 
 packTransAVX512_next9:
-	ADDQ    DX, R12
-	LEAQ    10(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero10
-	VMOVUPS (R12), Z10
-	JMP     packTransAVX512_next10
+	ADDQ       BX, R13
+	LEAQ       10(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero10
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z10
+	JMP        packTransAVX512_next10
 
 packTransAVX512_zero10:
 	VXORPS Z10, Z10, Z10
 
 packTransAVX512_next10:
-	ADDQ    DX, R12
-	LEAQ    11(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero11
-	VMOVUPS (R12), Z11
-	JMP     packTransAVX512_next11
+	ADDQ       BX, R13
+	LEAQ       11(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero11
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z11
+	JMP        packTransAVX512_next11
 
 packTransAVX512_zero11:
 	VXORPS Z11, Z11, Z11
 
 packTransAVX512_next11:
-	ADDQ    DX, R12
-	LEAQ    12(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero12
-	VMOVUPS (R12), Z12
-	JMP     packTransAVX512_next12
+	ADDQ       BX, R13
+	LEAQ       12(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero12
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z12
+	JMP        packTransAVX512_next12
 
 packTransAVX512_zero12:
 	VXORPS Z12, Z12, Z12
 
 packTransAVX512_next12:
-	ADDQ    DX, R12
-	LEAQ    13(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero13
-	VMOVUPS (R12), Z13
-	JMP     packTransAVX512_next13
+	ADDQ       BX, R13
+	LEAQ       13(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero13
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z13
+	JMP        packTransAVX512_next13
 
 packTransAVX512_zero13:
 	VXORPS Z13, Z13, Z13
 
 packTransAVX512_next13:
-	ADDQ    DX, R12
-	LEAQ    14(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero14
-	VMOVUPS (R12), Z14
-	JMP     packTransAVX512_next14
+	ADDQ       BX, R13
+	LEAQ       14(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero14
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z14
+	JMP        packTransAVX512_next14
 
 packTransAVX512_zero14:
 	VXORPS Z14, Z14, Z14
 
 packTransAVX512_next14:
-	ADDQ    DX, R12
-	LEAQ    15(R11), R13
-	CMPQ    R13, DI
-	JGE     packTransAVX512_zero15
-	VMOVUPS (R12), Z15
-	JMP     packTransAVX512_next15
+	ADDQ       BX, R13
+	LEAQ       15(R12), R14
+	CMPQ       R14, R8
+	JGE        packTransAVX512_zero15
+	PREFETCHT1 (R13)(DX*1)
+	VMOVUPS    (R13), Z15
+	JMP        packTransAVX512_next15
 
 packTransAVX512_zero15:
 	VXORPS Z15, Z15, Z15
@@ -902,52 +928,52 @@ packTransAVX512_next15:
 	VSHUFF32X4 $0xdd, Z4, Z9, Z4
 	VSHUFF32X4 $0x88, Z8, Z0, Z9
 	VSHUFF32X4 $0xdd, Z8, Z0, Z0
-	MOVQ       R11, R12
-	SHLQ       $0x02, R12
-	ADDQ       AX, R12
-	VMOVUPS    Z10, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z11, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z13, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z12, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z14, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z3, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z7, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z4, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z15, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z6, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z16, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z9, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z2, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z1, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z5, (R12)
-	ADDQ       BX, R12
-	VMOVUPS    Z0, (R12)
-	INCQ       R9
-	ADDQ       $0x10, R11
-	MOVQ       DX, R12
-	SHLQ       $0x04, R12
-	ADDQ       R12, R10
-	CMPQ       R9, R8
+	MOVQ       R12, R13
+	SHLQ       $0x02, R13
+	ADDQ       AX, R13
+	VMOVUPS    Z10, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z11, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z13, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z12, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z14, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z3, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z7, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z4, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z15, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z6, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z16, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z9, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z2, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z1, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z5, (R13)
+	ADDQ       SI, R13
+	VMOVUPS    Z0, (R13)
+	INCQ       R10
+	ADDQ       $0x10, R12
+	MOVQ       BX, R13
+	SHLQ       $0x04, R13
+	ADDQ       R13, R11
+	CMPQ       R10, R9
 	JL         packTransAVX512_group
 	ADDQ       $0x40, CX
-	MOVQ       BX, R12
-	SHLQ       $0x04, R12
-	ADDQ       R12, AX
-	SUBQ       $0x10, SI
+	MOVQ       SI, R13
+	SHLQ       $0x04, R13
+	ADDQ       R13, AX
+	SUBQ       $0x10, DI
 	JMP        packTransAVX512_block
 
 packTransAVX512_done:

@@ -14,10 +14,10 @@ func packAVX2(dst *float32, src *float32, sp int, sj int, k int, w int, valid in
 //go:noescape
 func packCopyAVX2(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int)
 
-// packTransAVX2 packs a k×w SGEMM panel from the transposed source by in-register transposes (AVX2); n is a multiple of 8.
+// packTransAVX2 packs a k×w SGEMM panel from the transposed source by in-register transposes, prefetching ahead bytes on (AVX2); n is a multiple of 8.
 //
 //go:noescape
-func packTransAVX2(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int)
+func packTransAVX2(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int, ahead int)
 
 // packAVX512 packs a k×w SGEMM panel with masked gathers (AVX512); n is a multiple of 16.
 //
@@ -29,7 +29,7 @@ func packAVX512(dst *float32, src *float32, sp int, sj int, k int, w int, valid 
 //go:noescape
 func packCopyAVX512(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int)
 
-// packTransAVX512 packs a k×w SGEMM panel from the transposed source by in-register transposes (AVX512); n is a multiple of 16.
+// packTransAVX512 packs a k×w SGEMM panel from the transposed source by in-register transposes, prefetching ahead bytes on (AVX512); n is a multiple of 16.
 //
 //go:noescape
-func packTransAVX512(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int)
+func packTransAVX512(dst *float32, src *float32, ld int, k int, w int, valid int, nvec int, ahead int)

@@ -40,7 +40,9 @@ func TestPackers(t *testing.T) {
 						dst := newGuarded(k*w + packSlack)
 						panel := dst.s[:k*w]
 						if trans {
-							g.packTranspose(panel, src.s, ld, k, w, valid)
+							// ahead: the next panel, as packB passes (past the
+							// source here: a prefetch does not fault).
+							g.packTranspose(panel, src.s, ld, k, w, valid, 4*w*ld)
 						} else {
 							g.packCopy(panel, src.s, ld, k, w, valid)
 						}

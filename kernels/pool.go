@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The worker pool: a fixed set of goroutines, started once, that run the
@@ -67,8 +68,38 @@ func SetThreads(n int) {
 func Threads() int { return int(pool.threads.Load()) }
 
 func worker() {
-	for t := range pool.work {
+	for {
+		t, ok := pollTask()
+		if !ok {
+			t = <-pool.work
+		}
 		t.call.exec(t.lo, t.hi)
+	}
+}
+
+// spinWait is how long a worker polls for its next task, and a caller for
+// its other parts to finish, before it parks. A parked goroutine takes tens
+// of microseconds to wake (the runtime wakes an idle thread through a
+// futex), which a forward pass of a few hundred tokens pays in hundreds of
+// short parallel calls (layer norms, GELUs, attention of small batches):
+// at a served batch of 32 requests the two threads were idle for a tenth
+// of each pass (BENCHMARKS.md, serve). Polling yields the processor
+// (runtime.Gosched) between tries, so runnable goroutines are not delayed.
+const spinWait = 50 * time.Microsecond
+
+// pollTask polls the work queue for up to spinWait.
+func pollTask() (task, bool) {
+	var start time.Time
+	for i := 0; ; i++ {
+		if t, ok := tryTask(); ok {
+			return t, true
+		}
+		if i == 0 {
+			start = time.Now()
+		} else if time.Since(start) > spinWait {
+			return task{}, false
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -128,6 +159,21 @@ func parallelRange(n, grain int, body rangeBody) {
 		}
 	}
 	c.exec(n*(parts-1)/parts, n)
+	// Poll before parking (spinWait): the other parts usually finish
+	// within microseconds of this one.
+	var start time.Time
+	for i := 0; c.pending.Load() != 0; i++ {
+		if t, ok := tryTask(); ok {
+			t.call.exec(t.lo, t.hi)
+			continue
+		}
+		if i == 0 {
+			start = time.Now()
+		} else if time.Since(start) > spinWait {
+			break
+		}
+		runtime.Gosched()
+	}
 	for {
 		select {
 		case <-c.done:
@@ -137,6 +183,16 @@ func parallelRange(n, grain int, body rangeBody) {
 		case t := <-pool.work:
 			t.call.exec(t.lo, t.hi)
 		}
+	}
+}
+
+// tryTask takes a queued task if there is one.
+func tryTask() (task, bool) {
+	select {
+	case t := <-pool.work:
+		return t, true
+	default:
+		return task{}, false
 	}
 }
 

@@ -218,7 +218,7 @@ func TestSgemmRandom(t *testing.T) {
 // TestSgemmParallel runs products big enough to be split over threads, in
 // rows and in columns, with 2 and 3 threads.
 func TestSgemmParallel(t *testing.T) {
-	shapes := [][3]int{{203, 97, 301}, {20, 517, 211}, {517, 20, 211}, {64, 64, 700}}
+	shapes := [][3]int{{203, 97, 301}, {20, 517, 211}, {517, 20, 211}, {64, 64, 700}, {150, 400, 97}}
 	for _, th := range []int{2, 3} {
 		withThreads(th, func() {
 			forEachLevel(t, func(t *testing.T) {

@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 
 	"github.com/distilgo/distilgo/distilbert"
+	"github.com/distilgo/distilgo/kernels"
 	"github.com/distilgo/distilgo/tensor"
 	"github.com/distilgo/distilgo/tokenizer"
 )
@@ -113,7 +114,8 @@ type worker struct {
 	ids, mask []int32
 	pos       []int32
 	seqs      []seqRef
-	heap      []cand
+	heaps     [][]cand       // a top-k heap per part of allPredictions
+	preds     [][]Prediction // each mask's predictions, in pos order
 	cuts      []int
 	cost      []splitCost
 	// arena is tp.ArenaBytes() after the last pass, readable while the
@@ -479,13 +481,38 @@ func (f *FillMask) forward(w *worker, seqs []seqRef) error {
 			logits.CopyTo(w.logits)
 			host = w.logits[:len(pos)*V]
 		}
+		f.allPredictions(w, host, seqs, pos, T)
 		for i, p := range pos {
 			s := seqs[int(p)/T]
 			r := &s.job.Results[s.text]
-			r.Masks = append(r.Masks, f.predictions(w, host[i*V:(i+1)*V], s, int(p)%T))
+			r.Masks = append(r.Masks, w.preds[i])
 		}
+		clear(w.preds)
 	}
 	return nil
+}
+
+// allPredictions sets w.preds[i] to the predictions of the mask at pos[i]
+// (logits row i of host, [len(pos), V]). The masks are independent and each
+// costs a float64 softmax and a top-k scan over the vocabulary (about
+// 0.3 ms at 30,522 tokens), so they are split over the kernels' threads:
+// run one after another they kept a core idle for a tenth of a served batch
+// of 32 one-mask requests (BENCHMARKS.md, serve).
+func (f *FillMask) allPredictions(w *worker, host []float32, seqs []seqRef, pos []int32, T int) {
+	V := f.model.Config.VocabSize
+	w.preds = grow(w.preds, len(pos))
+	parts := min(len(pos), kernels.Threads())
+	for len(w.heaps) < parts {
+		w.heaps = append(w.heaps, nil)
+	}
+	kernels.ParallelFor(parts, 1, func(lo, hi int) {
+		for part := lo; part < hi; part++ {
+			for i := part * len(pos) / parts; i < (part+1)*len(pos)/parts; i++ {
+				p := int(pos[i])
+				w.preds[i] = f.predictions(&w.heaps[part], host[i*V:(i+1)*V], seqs[p/T], p%T)
+			}
+		}
+	})
 }
 
 // passOverhead is the fixed cost of a forward pass counted in padded
@@ -556,7 +583,7 @@ func better(a, b cand) bool {
 // predictions returns the top-k candidates of one mask's logits row [V] as
 // transformers' postprocess does: probabilities are the softmax over the
 // whole vocabulary (in float64), restricted to the targets when given.
-func (f *FillMask) predictions(w *worker, row []float32, s seqRef, pos int) []Prediction {
+func (f *FillMask) predictions(heap *[]cand, row []float32, s seqRef, pos int) []Prediction {
 	j := s.job
 	mx := math.Inf(-1)
 	for _, v := range row {
@@ -567,7 +594,7 @@ func (f *FillMask) predictions(w *worker, row []float32, s seqRef, pos int) []Pr
 		sum += math.Exp(float64(v) - mx)
 	}
 	// A k-sized heap whose root is the worst kept candidate.
-	h := w.heap[:0]
+	h := (*heap)[:0]
 	consider := func(id int32) {
 		c := cand{id, row[id]}
 		if len(h) < j.topK {
@@ -616,7 +643,7 @@ func (f *FillMask) predictions(w *worker, row []float32, s seqRef, pos int) []Pr
 		}
 		return 1
 	})
-	w.heap = h
+	*heap = h
 	ids := s.ids()
 	single := countOf(ids, f.tok.MaskID()) == 1
 	seq := make([]int32, 0, len(ids))

@@ -31,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/distilgo/distilgo/distilbert"
@@ -126,7 +127,14 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	defer func() { srv.Process.Kill(); srv.Wait() }()
+	defer func() {
+		// SIGTERM: the server drains and exits (writing its --cpuprofile);
+		// killed if it has not within 10 s.
+		srv.Process.Signal(syscall.SIGTERM)
+		t := time.AfterFunc(10*time.Second, func() { srv.Process.Kill() })
+		srv.Wait()
+		t.Stop()
+	}()
 	fmt.Fprintf(os.Stderr, "server %s at %s, model %s\n", *server, url, *model)
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}, Timeout: time.Minute}

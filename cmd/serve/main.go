@@ -17,6 +17,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -29,9 +30,11 @@ import (
 	"os/signal"
 	"runtime/debug"
 	runtimemetrics "runtime/metrics"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
+	"github.com/distilgo/distilgo/internal/atomicfile"
 	"github.com/distilgo/distilgo/kernels"
 	"github.com/distilgo/distilgo/pipeline"
 	"github.com/distilgo/distilgo/trainer"
@@ -49,6 +52,7 @@ func main() {
 // config holds the flags.
 type config struct {
 	model, vocab, addr, precision, logLevel string
+	cpuProfile                              string // --cpuprofile: "" for none
 	threads, gcPercent, memHeadroom         int
 	limits                                  limits
 	batchTokens, queue                      int
@@ -72,6 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.vocab, "vocab", "", "vocab.txt to use when the model directory has no tokenizer files")
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&c.precision, "precision", "fp32", "arithmetic of the forward pass: fp32 or bf16")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the serving time (after load and warm-up, until shutdown) to this file")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug (one line per request), info, warn, error")
 	fs.IntVar(&c.threads, "threads", 0, "compute threads (0: all cores)")
 	fs.IntVar(&c.gcPercent, "gc-percent", 10, "Go GC target percentage while serving (GOGC; -1: leave the runtime's setting)")
@@ -194,6 +199,14 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	if err != nil {
 		return fmt.Errorf("--addr: %w", err)
 	}
+	if c.cpuProfile != "" {
+		stop, err := startCPUProfile(c.cpuProfile, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 	s := newServer(fm, c, log)
 	srv := &http.Server{
 		Handler:           s.routes(),
@@ -233,4 +246,22 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	}
 	log.Info("stopped", "requests", s.served.Load())
 	return nil
+}
+
+// startCPUProfile profiles the process until the returned function runs,
+// which writes the profile to path atomically (a profile cut short by a
+// crash leaves no half file).
+func startCPUProfile(path string, log *slog.Logger) (stop func(), err error) {
+	var buf bytes.Buffer
+	if err := pprof.StartCPUProfile(&buf); err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := atomicfile.WriteBytes(path, 0o644, buf.Bytes()); err != nil {
+			log.Error("--cpuprofile", "error", err.Error())
+			return
+		}
+		log.Info("wrote CPU profile", "path", path, "bytes", buf.Len())
+	}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -648,5 +649,28 @@ func TestUnfinishedRun(t *testing.T) {
 	err = run(context.Background(), []string{"--model", out}, io.Discard, nil)
 	if want := "pass --model " + ck8; err == nil || !strings.Contains(err.Error(), "not finished") || !strings.Contains(err.Error(), want) {
 		t.Errorf("unfinished run: err %v, want 'not finished' and %q", err, want)
+	}
+}
+
+// TestCPUProfile: --cpuprofile writes a profile of the serving time when the
+// server stops (a gzip-compressed pprof protobuf), not before.
+func TestCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "serve.prof")
+	url, stop := startServer(t, "--cpuprofile", path)
+	if code, _, body := post(t, url, `{"inputs": "the movie was [MASK] ."}`); code != http.StatusOK {
+		t.Fatalf("POST: %d %s", code, body)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("profile written before the server stopped: stat: %v", err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("profile: %d bytes, not gzip (want a pprof profile)", len(data))
 	}
 }

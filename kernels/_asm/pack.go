@@ -187,10 +187,16 @@ func packCopyFunc(v isa) {
 // valid read as zeros, so nothing outside the panel is read). Output rows
 // are written in increasing order as whole vectors; with w not a multiple
 // of lanes only nvec == 1 is allowed (each row's spill is overwritten by the
-// next row).
+// next row). Each source line is prefetched into L2 ahead bytes on as it is
+// read (ahead: the next panel's rows, so a panel's lines are in flight
+// while the one before is transposed; 0: the line itself, a no-op): a
+// panel reads w rows of a weight in lockstep, one line of each at a time,
+// more streams than the hardware prefetchers follow, and packing the
+// weights of a served batch's products ran at 3 GB/s without it.
 func packTransFunc(v isa) {
-	name := text(v, "packTrans", "func(dst, src *float32, ld, k, w, valid, nvec int)", "packs a k×w SGEMM panel from the transposed source by in-register transposes")
+	name := text(v, "packTrans", "func(dst, src *float32, ld, k, w, valid, nvec, ahead int)", "packs a k×w SGEMM panel from the transposed source by in-register transposes, prefetching ahead bytes on")
 	dst, src := ptr("dst"), ptr("src")
+	ahead := ptr("ahead")
 	ld := ptr("ld")
 	SHLQ(U8(2), ld)
 	w := ptr("w")
@@ -219,6 +225,7 @@ func packTransFunc(v isa) {
 		LEAQ(Mem{Base: jbase, Disp: j}, jj)
 		CMPQ(jj, valid)
 		JGE(LabelRef(fmt.Sprintf("%s_zero%d", name, j)))
+		PREFETCHT1(Mem{Base: r, Index: ahead, Scale: 1})
 		VMOVUPS(Mem{Base: r}, rows[j])
 		JMP(LabelRef(fmt.Sprintf("%s_next%d", name, j)))
 		Label(fmt.Sprintf("%s_zero%d", name, j))

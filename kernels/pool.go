@@ -80,10 +80,10 @@ func worker() {
 // spinWait is how long a worker polls for its next task, and a caller for
 // its other parts to finish, before it parks. A parked goroutine takes tens
 // of microseconds to wake (the runtime wakes an idle thread through a
-// futex), which a forward pass of a few hundred tokens pays in hundreds of
-// short parallel calls (layer norms, GELUs, attention of small batches):
-// at a served batch of 32 requests the two threads were idle for a tenth
-// of each pass (BENCHMARKS.md, serve). Polling yields the processor
+// futex), which a forward pass of a few tokens to a few hundred pays in
+// hundreds of short parallel calls (layer norms, GELUs, attention of small
+// batches): polling made fill-mask of one text 12% faster and of 32 texts
+// 3-6% (BENCHMARKS.md, serve). Polling yields the processor
 // (runtime.Gosched) between tries, so runnable goroutines are not delayed.
 const spinWait = 50 * time.Microsecond
 

@@ -496,8 +496,8 @@ func (f *FillMask) forward(w *worker, seqs []seqRef) error {
 // (logits row i of host, [len(pos), V]). The masks are independent and each
 // costs a float64 softmax and a top-k scan over the vocabulary (about
 // 0.3 ms at 30,522 tokens), so they are split over the kernels' threads:
-// run one after another they kept a core idle for a tenth of a served batch
-// of 32 one-mask requests (BENCHMARKS.md, serve).
+// run one after another they were 4.5% of the server's CPU time at 32
+// clients, with the other core idle meanwhile (BENCHMARKS.md, serve).
 func (f *FillMask) allPredictions(w *worker, host []float32, seqs []seqRef, pos []int32, T int) {
 	V := f.model.Config.VocabSize
 	w.preds = grow(w.preds, len(pos))

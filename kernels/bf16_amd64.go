@@ -8,8 +8,8 @@ import "github.com/klauspost/cpuid/v2"
 var (
 	bf16AVX512Config = &bf16Config{name: "avx512bf16 12x32", mr: 12, nr: 32, kc: 768, mc: 480, nc: 1024, jrInner: true, nb: 256,
 		kernel: gemmPackedBF16x12x32, cvtRow: cvtRowBF16AVX512, cvtPairs: cvtPairsBF16AVX512,
-		words: &gemmConfig{packers: avx512Packers}, dot4: dotBF16x4AVX512, cvtPanel: cvtPairsPanelBF16AVX512,
-		cvtPanels12: cvtPairsPanels12AVX512}
+		words: &gemmConfig{packers: avx512Packers}, dot4: dotBF16x4AVX512, dot4w: dotBF16x4WordsAVX512,
+		cvtPanel: cvtPairsPanelBF16AVX512, cvtPanels12: cvtPairsPanels12AVX512}
 
 	avx512bf16Impl = &impl{name: LevelAVX512BF16, gemm: avx512Impl.gemm, ops: avx512Impl.ops, bf16: bf16AVX512Config}
 )

@@ -2594,6 +2594,81 @@ dotBF16x4AVX512_done:
 	VZEROUPPER
 	RET
 
+// func dotBF16x4WordsAVX512(a0 *uint32, a1 *uint32, a2 *uint32, a3 *uint32, b *uint32, n int, out *[4]float32)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·dotBF16x4WordsAVX512(SB), NOSPLIT, $0-56
+	MOVQ   a0+0(FP), DI
+	MOVQ   a1+8(FP), SI
+	MOVQ   a2+16(FP), DX
+	MOVQ   a3+24(FP), BX
+	MOVQ   b+32(FP), R8
+	MOVQ   n+40(FP), R9
+	MOVQ   out+48(FP), R10
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+
+dotBF16x4WordsAVX512_loop:
+	CMPQ    R9, $0x20
+	JL      dotBF16x4WordsAVX512_done
+	VMOVUPS (R8), Z4
+	VMOVUPS (DI), Z7
+
+	// vdpbf16ps %zmm7, %zmm4, %zmm0
+	BYTE $0x62; BYTE $0xf2; BYTE $0x5e; BYTE $0x48; BYTE $0x52; BYTE $0xc7
+	ADDQ    $0x40, DI
+	VMOVUPS (SI), Z8
+
+	// vdpbf16ps %zmm8, %zmm4, %zmm1
+	BYTE $0x62; BYTE $0xd2; BYTE $0x5e; BYTE $0x48; BYTE $0x52; BYTE $0xc8
+	ADDQ    $0x40, SI
+	VMOVUPS (DX), Z9
+
+	// vdpbf16ps %zmm9, %zmm4, %zmm2
+	BYTE $0x62; BYTE $0xd2; BYTE $0x5e; BYTE $0x48; BYTE $0x52; BYTE $0xd1
+	ADDQ    $0x40, DX
+	VMOVUPS (BX), Z10
+
+	// vdpbf16ps %zmm10, %zmm4, %zmm3
+	BYTE $0x62; BYTE $0xd2; BYTE $0x5e; BYTE $0x48; BYTE $0x52; BYTE $0xda
+	ADDQ $0x40, BX
+	ADDQ $0x40, R8
+	SUBQ $0x20, R9
+	JMP  dotBF16x4WordsAVX512_loop
+
+dotBF16x4WordsAVX512_done:
+	VEXTRACTF64X4 $0x01, Z0, Y11
+	VADDPS        Y11, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X11
+	VADDPS        X11, X0, X0
+	VHADDPS       X0, X0, X0
+	VHADDPS       X0, X0, X0
+	VMOVSS        X0, (R10)
+	VEXTRACTF64X4 $0x01, Z1, Y11
+	VADDPS        Y11, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X11
+	VADDPS        X11, X1, X1
+	VHADDPS       X1, X1, X1
+	VHADDPS       X1, X1, X1
+	VMOVSS        X1, 4(R10)
+	VEXTRACTF64X4 $0x01, Z2, Y11
+	VADDPS        Y11, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X11
+	VADDPS        X11, X2, X2
+	VHADDPS       X2, X2, X2
+	VHADDPS       X2, X2, X2
+	VMOVSS        X2, 8(R10)
+	VEXTRACTF64X4 $0x01, Z3, Y11
+	VADDPS        Y11, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X11
+	VADDPS        X11, X3, X3
+	VHADDPS       X3, X3, X3
+	VHADDPS       X3, X3, X3
+	VMOVSS        X3, 12(R10)
+	VZEROUPPER
+	RET
+
 // func bf16PeakAVX512(n int)
 // Requires: AVX, AVX512DQ
 TEXT ·bf16PeakAVX512(SB), NOSPLIT, $0-8

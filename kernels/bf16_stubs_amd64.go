@@ -44,5 +44,10 @@ func cvtPairsPanels12AVX512(dst *uint32, s0 *float32, s1 *float32, n int, pstrid
 //go:noescape
 func dotBF16x4AVX512(a0 *uint32, a1 *uint32, a2 *uint32, a3 *uint32, b *float32, n int, out *[4]float32)
 
+// dotBF16x4WordsAVX512 sets out[r] to the bf16 dot product of row r of A (words) with b (words) over n = 32·j values.
+//
+//go:noescape
+func dotBF16x4WordsAVX512(a0 *uint32, a1 *uint32, a2 *uint32, a3 *uint32, b *uint32, n int, out *[4]float32)
+
 // bf16PeakAVX512 runs n iterations of 24 independent VDPBF16PS chains (peak benchmark).
 func bf16PeakAVX512(n int)

@@ -71,6 +71,9 @@ type bf16Config struct {
 	// dot4 (nil: none) dots four rows of A words with a row of B floats
 	// rounded as read, over n = 32·j floats: the small-M path.
 	dot4 func(a0, a1, a2, a3 *uint32, b *float32, n int, out *[4]float32)
+	// dot4w (nil: none) is dot4 with the row of B already in words
+	// (cvtRow): a weight kept in bf16 (BF16Rows). The same bits as dot4.
+	dot4w func(a0, a1, a2, a3 *uint32, b *uint32, n int, out *[4]float32)
 }
 
 // bf16Zeros is the second row of the last pair when k is odd.
@@ -424,6 +427,14 @@ func (g *bf16Config) sgemmBatched(transA, transB bool, m, n, k int, alpha float3
 // and rounded as it streams instead of packed; the rows of A are converted
 // to words first. The last k mod 32 products are summed in Go.
 func (g *bf16Config) sgemmSmallMNT(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	g.smallMNT(m, n, k, alpha, a, lda, b, ldb, nil, beta, c, ldc)
+}
+
+// smallMNT is sgemmSmallMNT reading B's rows from bw (ceil(k/2) words per
+// row, converted by cvtRow: BF16Rows) when bw is not nil, else from b: the
+// words are the bf16 values the float rows round to, so C has the same
+// bits either way.
+func (g *bf16Config) smallMNT(m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, bw []uint32, beta float32, c []float32, ldc int) {
 	kp, k32 := (k+1)/2, k&^31
 	w := g.getWork()
 	aw := w.rows[:0]
@@ -437,15 +448,31 @@ func (g *bf16Config) sgemmSmallMNT(m, n, k int, alpha float32, a []float32, lda 
 	ParallelFor(n, 64, func(lo, hi int) {
 		var d [4]float32
 		for j := lo; j < hi; j++ {
-			bj := b[j*ldb : j*ldb+k]
+			var bj []float32
+			var wj []uint32
+			if bw != nil {
+				wj = bw[j*kp : j*kp+kp]
+			} else {
+				bj = b[j*ldb : j*ldb+k]
+			}
 			for i0 := 0; i0 < m; i0 += 4 {
 				r := [4]int{i0, min(i0+1, m-1), min(i0+2, m-1), min(i0+3, m-1)}
-				g.dot4(&aw[r[0]*kp], &aw[r[1]*kp], &aw[r[2]*kp], &aw[r[3]*kp], &bj[0], k32, &d)
+				if bw != nil {
+					g.dot4w(&aw[r[0]*kp], &aw[r[1]*kp], &aw[r[2]*kp], &aw[r[3]*kp], &wj[0], k32, &d)
+				} else {
+					g.dot4(&aw[r[0]*kp], &aw[r[1]*kp], &aw[r[2]*kp], &aw[r[3]*kp], &bj[0], k32, &d)
+				}
 				for x := 0; x < 4 && i0+x < m; x++ {
 					i := i0 + x
 					s := d[x]
 					for p := k32; p < k; p++ {
-						s += RoundBF16(a[i*lda+p]) * RoundBF16(bj[p])
+						var v float32
+						if bw != nil {
+							v = bf16Half(wj[p/2], p)
+						} else {
+							v = RoundBF16(bj[p])
+						}
+						s += RoundBF16(a[i*lda+p]) * v
 					}
 					store(c, i*ldc+j, alpha, beta, s)
 				}
@@ -455,12 +482,36 @@ func (g *bf16Config) sgemmSmallMNT(m, n, k int, alpha float32, a []float32, lda 
 	putBF16Work(w)
 }
 
+// bf16Half returns the bf16 value of k index p held in word x (a pair
+// (2q, 2q+1), the low half the even index) as a float32.
+func bf16Half(x uint32, p int) float32 {
+	if p&1 == 0 {
+		return math32frombits(x << 16)
+	}
+	return math32frombits(x & 0xffff0000)
+}
+
 // The pure-Go twin of the packed path (converters and a 4×4 micro-kernel):
 // it runs the driver and its packing on every machine, so their layout is
 // tested where the bf16 instructions are missing.
 
 var bf16GoConfig = &bf16Config{name: "bf16 go 4x4", mr: 4, nr: 4, kc: 64, mc: 16, nc: 32,
-	kernel: bf16KernelGo, cvtRow: cvtRowBF16Go, cvtPairs: cvtPairsBF16Go, words: &gemmConfig{}, dot4: dotBF16x4Go}
+	kernel: bf16KernelGo, cvtRow: cvtRowBF16Go, cvtPairs: cvtPairsBF16Go, words: &gemmConfig{}, dot4: dotBF16x4Go, dot4w: dotBF16x4WordsGo}
+
+// dotBF16x4WordsGo is dotBF16x4Go with b in words: the same products in
+// the same order.
+func dotBF16x4WordsGo(a0, a1, a2, a3 *uint32, b *uint32, n int, out *[4]float32) {
+	bs := unsafe.Slice(b, n/2)
+	for r, a := range [4]*uint32{a0, a1, a2, a3} {
+		as := unsafe.Slice(a, n/2)
+		var s float32
+		for q, x := range as {
+			s += math32frombits(x&0xffff0000) * math32frombits(bs[q]&0xffff0000)
+			s += math32frombits(x<<16) * math32frombits(bs[q]<<16)
+		}
+		out[r] = s
+	}
+}
 
 func dotBF16x4Go(a0, a1, a2, a3 *uint32, b *float32, n int, out *[4]float32) {
 	bs := unsafe.Slice(b, n)

@@ -167,6 +167,9 @@ func New(m *distilbert.ForMaskedLM, tok *tokenizer.Tokenizer, cfg Config) (*Fill
 	f.workers = make(chan *worker, n)
 	for range n {
 		w := &worker{tp: tensor.NewNoGradTape()}
+		// The model is not trained while in use (New's contract): bf16
+		// products of a few tokens may read weights converted once.
+		w.tp.SetWeightsFixed(true)
 		f.all = append(f.all, w)
 		if f.dev != nil {
 			w.tp.SetDevice(f.dev)
@@ -690,7 +693,9 @@ func countOf(ids []int32, id int32) int {
 // times MaxLength) or with its [MASK] count (the MLM head: at most
 // maxMasks). The first pass holds the budget, rounded up, in short texts
 // with one [MASK] each (maxMasks of them); the second the budget, rounded
-// up, in texts of MaxLength tokens.
+// up, in texts of MaxLength tokens. A last pass of one 4-token text makes
+// the bf16 device convert the weights that products of a few tokens read
+// in bf16 (Tape.SetWeightsFixed), once and for good.
 func (f *FillMask) Warm(ctx context.Context) error {
 	n := cap(f.workers)
 	ws := make([]*worker, 0, n)
@@ -707,8 +712,11 @@ func (f *FillMask) Warm(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	for _, T := range []int{min(warmShortLen, f.maxLen), f.maxLen} {
+	for i, T := range []int{min(warmShortLen, f.maxLen), f.maxLen, min(4, f.maxLen)} {
 		B := ceilDiv(f.budget, T)
+		if i == 2 {
+			B = 1
+		}
 		j := &Job{topK: 1, ids: make([][]int32, B), masks: make([]int, B), Results: make([]Result, B)}
 		seqs := make([]seqRef, B)
 		for b := range B {

@@ -138,3 +138,37 @@ func TestLinearBF16PackedWeightsNotStale(t *testing.T) {
 		}
 	})
 }
+
+// TestLinearBF16FixedWeights: with SetWeightsFixed, forward products of a
+// few rows read the weight from bf16 rows kept across Reset, with the bits
+// of SgemmBF16 on the float32 weight, at every level; larger products are
+// unchanged; the rows are converted only where the level reads them, and
+// SetWeightsFixed(false) drops them.
+func TestLinearBF16FixedWeights(t *testing.T) {
+	shapes := [][3]int{{1, 64, 50}, {3, 100, 70}, {8, 768, 33}, {40, 70, 300}}
+	forEachKernelLevel(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(3, 4))
+		tp := NewNoGradTape()
+		tp.SetDevice(cpuBF16)
+		tp.SetWeightsFixed(true)
+		for _, s := range shapes {
+			rows, in, out := s[0], s[1], s[2]
+			x := FromData(randSlice(r, rows*in), rows, in)
+			w := FromData(randSlice(r, out*in), out, in)
+			wantY, _ := linearBF16Want(rows, in, out, x.data, w.data, make([]float32, rows*out))
+			for pass := 0; pass < 2; pass++ {
+				tp.Reset()
+				y := tp.Linear(x, w, nil)
+				sameBits(t, fmt.Sprintf("%v pass %d: forward", s, pass), y.data, wantY)
+			}
+			_, kept := tp.weights.byRows[w]
+			if want := kernels.BF16RowsRead(rows, in); kept != want {
+				t.Errorf("%v: bf16 rows kept %v, want %v (read at this level and size)", s, kept, want)
+			}
+		}
+		tp.SetWeightsFixed(false)
+		if n := len(tp.weights.byRows); n != 0 {
+			t.Errorf("SetWeightsFixed(false) kept %d converted weights", n)
+		}
+	})
+}

@@ -149,6 +149,7 @@ func main() {
 		fin := distilbert.Input{B: 1, T: len(ids), InputIDs: ids}
 		m.Train(false)
 		tp := tensor.NewNoGradTape()
+		tp.SetWeightsFixed(true) // inference, as pipeline.FillMask runs it
 		for s := 0; s < *repeat+3; s++ {
 			if s == 3 {
 				profile()

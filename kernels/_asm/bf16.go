@@ -356,14 +356,22 @@ func cvtPairsBF16() {
 // (VCVTNE2PS2BF16): out[r] = sum_{p<n} bf16(a_r[p]) * bf16(b[p]), n a
 // multiple of 32. Small products (a few rows of C against a transposed
 // weight: inference) are memory bound, so B is read once and never packed.
+// With wordsB, b is a row already converted by cvtRowBF16 (a weight kept in
+// bf16: half the bytes to stream), whose words are the ones VCVTNE2PS2BF16
+// makes here, so the sums are the same bits.
 //
 // Registers: DI/SI/DX/BX a0..a3, R8 b, R9 n left, R10 out; Z0-Z3 sums,
 // Z4 words of B, Z5/Z6 floats of B, Z7-Z10 words of A, Y/X11 reduction.
-func dotBF16x4() {
-	name := "dotBF16x4AVX512"
-	TEXT(name, NOSPLIT, "func(a0, a1, a2, a3 *uint32, b *float32, n int, out *[4]float32)")
-	Pragma("noescape")
-	Doc(name + " sets out[r] to the bf16 dot product of row r of A (words) with b (floats, rounded as read) over n = 32·j floats.")
+func dotBF16x4(name string, wordsB bool) {
+	if wordsB {
+		TEXT(name, NOSPLIT, "func(a0, a1, a2, a3 *uint32, b *uint32, n int, out *[4]float32)")
+		Pragma("noescape")
+		Doc(name + " sets out[r] to the bf16 dot product of row r of A (words) with b (words) over n = 32·j values.")
+	} else {
+		TEXT(name, NOSPLIT, "func(a0, a1, a2, a3 *uint32, b *float32, n int, out *[4]float32)")
+		Pragma("noescape")
+		Doc(name + " sets out[r] to the bf16 dot product of row r of A (words) with b (floats, rounded as read) over n = 32·j floats.")
+	}
 	rows := []reg.Physical{reg.RDI, reg.RSI, reg.RDX, reg.RBX}
 	for r, p := range rows {
 		Load(Param(fmt.Sprintf("a%d", r)), p)
@@ -378,15 +386,23 @@ func dotBF16x4() {
 	Label(name + "_loop")
 	CMPQ(n, U8(32))
 	JL(LabelRef(name + "_done"))
-	VMOVUPS(Mem{Base: b}, reg.Z5)
-	VMOVUPS(Mem{Base: b, Disp: 64}, reg.Z6)
-	vcvtne2ps2bf16(reg.Z5, reg.Z6, reg.Z4)
+	if wordsB {
+		VMOVUPS(Mem{Base: b}, reg.Z4)
+	} else {
+		VMOVUPS(Mem{Base: b}, reg.Z5)
+		VMOVUPS(Mem{Base: b, Disp: 64}, reg.Z6)
+		vcvtne2ps2bf16(reg.Z5, reg.Z6, reg.Z4)
+	}
 	for r, p := range rows {
 		VMOVUPS(Mem{Base: p}, zmm[7+r])
 		vdpbf16ps(zmm[7+r], reg.Z4, zmm[r])
 		ADDQ(U8(64), p)
 	}
-	ADDQ(U8(128), b)
+	if wordsB {
+		ADDQ(U8(64), b)
+	} else {
+		ADDQ(U8(128), b)
+	}
 	SUBQ(U8(32), n)
 	JMP(LabelRef(name + "_loop"))
 	Label(name + "_done")
@@ -595,6 +611,7 @@ func bf16Funcs() {
 	cvtPairsBF16()
 	cvtPairsPanel()
 	cvtPairsPanels12()
-	dotBF16x4()
+	dotBF16x4("dotBF16x4AVX512", false)
+	dotBF16x4("dotBF16x4WordsAVX512", true)
 	bf16Peak("bf16PeakAVX512", 24)
 }

@@ -10,7 +10,7 @@ package kernels
 type BF16Rows struct {
 	g     *bf16Config // the level that converted; nil: nothing converted
 	n, k  int
-	words []uint32 // ceil(k/2) words per row: cvtRow's pairs
+	words []uint32  // ceil(k/2) words per row: cvtRow's pairs
 	b     []float32 // the source
 	ldb   int
 }

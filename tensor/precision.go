@@ -97,7 +97,8 @@ func WithPrecision(d Device, p Precision) (Device, error) {
 // and at the end of Backward, so they live within one pass, during which
 // the weights cannot change (the backward pass reads them too; an optimizer
 // step runs after Backward). A no-grad tape keeps them until Reset: write
-// a weight only between Resets, as training and evaluation loops do.
+// a weight only between Resets, as training and evaluation loops do. A tape
+// with fixed weights (SetWeightsFixed, inference only) keeps them for good.
 
 // weightGemmer is a Device whose products can read a weight from a packed
 // copy kept in a tape's packedWeights.
@@ -159,6 +160,9 @@ func (ws *packedWeights) get(w *Tensor, transW bool, k, n int) *kernels.BF16Pack
 
 // invalidate drops every packed weight (keeping the memory).
 func (ws *packedWeights) invalidate() {
+	if ws.fixed {
+		return // the weights do not change (Tape.SetWeightsFixed)
+	}
 	for _, e := range ws.byWeight {
 		e.valid = false
 	}
@@ -198,15 +202,19 @@ func (ws *packedWeights) bytes() int {
 // per block, with no copy of the whole weight (which, written out and read
 // back, costs more memory traffic than it saves when read once).
 //
-// With fixed weights (Tape.SetWeightsFixed), a small product x·Wᵀ (a few
-// tokens, inference) reads W from bf16 rows converted once and kept:
-// half the bytes of the float32 rows it streams otherwise, the same bits.
+//
+// With fixed weights (Tape.SetWeightsFixed: inference), every weight is
+// converted once and kept across passes: a small product x·Wᵀ (a few
+// tokens) reads W from bf16 rows, half the bytes of the float32 rows it
+// streams otherwise; the others read W's packed copy, which no pass then
+// converts and packs again (28% of the CPU time of bf16 serving at 32
+// clients, BENCHMARKS.md). The same bits either way.
 func (cpuBF16Device) gemmWeight(ws *packedWeights, transW bool, m, n, k int, x, w *Tensor, beta float32, c *Tensor) {
 	if ws.fixed && transW && kernels.BF16RowsRead(m, k) {
 		kernels.SgemmBF16Rows(m, n, k, 1, x.data, k, ws.rows(w, n, k), beta, c.data, n)
 		return
 	}
-	if ws.has(w, transW, k, n) || kernels.BF16PackedBSaves(false, transW, m, n, k) {
+	if ws.fixed || ws.has(w, transW, k, n) || kernels.BF16PackedBSaves(false, transW, m, n, k) {
 		kernels.SgemmBF16PackedB(false, m, n, k, 1, x.data, k, ws.get(w, transW, k, n), beta, c.data, n)
 		return
 	}
@@ -226,14 +234,17 @@ func (tp *Tape) gemmWeight(transW bool, m, n, k int, x, w *Tensor, beta float32,
 // SetWeightsFixed declares that the weights the tape's products read do
 // not change while fixed is true (inference: pipeline.FillMask's tapes).
 // On the bf16 device, small products (a few tokens against a weight) then
-// read each weight from a bf16 copy converted on first use and kept across
+// read each weight from bf16 rows converted on first use and kept across
 // Reset, for half the memory traffic; the results are the same bits.
-// Setting it false drops the copies. Changing a weight while it is set
-// leaves products reading the old values.
+// Larger products read a packed copy of each weight (kernels.BF16PackedB),
+// likewise kept across Reset instead of made again each pass. Setting it
+// false drops the copies. Changing a weight while it is set leaves
+// products reading the old values.
 func (tp *Tape) SetWeightsFixed(fixed bool) {
 	tp.weights.fixed = fixed
 	if !fixed {
 		tp.weights.byRows = nil
+		tp.weights.invalidate()
 	}
 }
 

@@ -140,10 +140,10 @@ func TestLinearBF16PackedWeightsNotStale(t *testing.T) {
 }
 
 // TestLinearBF16FixedWeights: with SetWeightsFixed, forward products of a
-// few rows read the weight from bf16 rows kept across Reset, with the bits
-// of SgemmBF16 on the float32 weight, at every level; larger products are
-// unchanged; the rows are converted only where the level reads them, and
-// SetWeightsFixed(false) drops them.
+// few rows read the weight from bf16 rows and larger ones from a packed
+// copy, both kept across Reset, with the bits of SgemmBF16 on the float32
+// weight, at every level; the rows are converted only where the level
+// reads them, and SetWeightsFixed(false) drops both.
 func TestLinearBF16FixedWeights(t *testing.T) {
 	shapes := [][3]int{{1, 64, 50}, {3, 100, 70}, {8, 768, 33}, {40, 70, 300}}
 	forEachKernelLevel(t, func(t *testing.T) {
@@ -165,10 +165,18 @@ func TestLinearBF16FixedWeights(t *testing.T) {
 			if want := kernels.BF16RowsRead(rows, in); kept != want {
 				t.Errorf("%v: bf16 rows kept %v, want %v (read at this level and size)", s, kept, want)
 			}
+			if !kept && !tp.weights.has(w, true, in, out) {
+				t.Errorf("%v: no packed copy kept across Reset", s)
+			}
 		}
 		tp.SetWeightsFixed(false)
 		if n := len(tp.weights.byRows); n != 0 {
 			t.Errorf("SetWeightsFixed(false) kept %d converted weights", n)
+		}
+		for w, e := range tp.weights.byWeight {
+			if e.valid {
+				t.Errorf("SetWeightsFixed(false) left a packed copy of a %v weight valid", w.Shape())
+			}
 		}
 	})
 }

@@ -202,7 +202,6 @@ func (ws *packedWeights) bytes() int {
 // per block, with no copy of the whole weight (which, written out and read
 // back, costs more memory traffic than it saves when read once).
 //
-//
 // With fixed weights (Tape.SetWeightsFixed: inference), every weight is
 // converted once and kept across passes: a small product x·Wᵀ (a few
 // tokens) reads W from bf16 rows, half the bytes of the float32 rows it

@@ -54,15 +54,7 @@ func PackBF16B(dst *BF16PackedB, transB bool, k, n int, b []float32, ldb int) *B
 	if transB {
 		br, bc = n, k
 	}
-	if k < 0 || n < 0 {
-		panicShape("PackBF16B", "negative size k=%d n=%d", k, n)
-	}
-	if ldb < max(1, bc) {
-		panicShape("PackBF16B", "leading dimension too small: ldb=%d (cols %d)", ldb, bc)
-	}
-	if br > 0 && bc > 0 {
-		checkLen("PackBF16B", "b", len(b), (br-1)*ldb+bc)
-	}
+	checkMatrix("PackBF16B", br, bc, b, ldb)
 	return current.bf16.packB16(dst, transB, k, n, b, ldb)
 }
 
@@ -130,4 +122,19 @@ func SgemmBF16PackedB(transA bool, m, n, k int, alpha float32, a []float32, lda 
 		return
 	}
 	pb.g.sgemmPB(transA, pb.transB, m, n, k, alpha, a, lda, pb.b, pb.ldb, pb, beta, c, ldc)
+}
+
+// checkMatrix panics unless b holds a rows×cols row-major matrix with
+// leading dimension ld (the B operand a kernel prepares ahead of its
+// products).
+func checkMatrix(kernel string, rows, cols int, b []float32, ld int) {
+	if rows < 0 || cols < 0 {
+		panicShape(kernel, "negative size %dx%d", rows, cols)
+	}
+	if ld < max(1, cols) {
+		panicShape(kernel, "leading dimension too small: ldb=%d (cols %d)", ld, cols)
+	}
+	if rows > 0 && cols > 0 {
+		checkLen(kernel, "b", len(b), (rows-1)*ld+cols)
+	}
 }

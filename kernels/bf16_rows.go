@@ -33,15 +33,7 @@ func BF16RowsRead(m, k int) bool {
 // bf16 rows for SgemmBF16Rows, reusing dst's memory when dst is not nil,
 // and returns them. Below the avx512bf16 level it only records b.
 func ConvertBF16Rows(dst *BF16Rows, n, k int, b []float32, ldb int) *BF16Rows {
-	if n < 0 || k < 0 {
-		panicShape("ConvertBF16Rows", "negative size n=%d k=%d", n, k)
-	}
-	if ldb < max(1, k) {
-		panicShape("ConvertBF16Rows", "leading dimension too small: ldb=%d (cols %d)", ldb, k)
-	}
-	if n > 0 && k > 0 {
-		checkLen("ConvertBF16Rows", "b", len(b), (n-1)*ldb+k)
-	}
+	checkMatrix("ConvertBF16Rows", n, k, b, ldb)
 	r := dst
 	if r == nil {
 		r = new(BF16Rows)

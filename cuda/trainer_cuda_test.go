@@ -6,9 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"github.com/distilgo/distilgo/internal/optest"
 	"math"
-	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +14,8 @@ import (
 
 	"github.com/distilgo/distilgo/dataset"
 	"github.com/distilgo/distilgo/distilbert"
+	"github.com/distilgo/distilgo/internal/optest"
+	"github.com/distilgo/distilgo/internal/synthdata"
 	"github.com/distilgo/distilgo/trainer"
 )
 
@@ -35,25 +35,6 @@ func (testTok) MaskID() int32           { return 4 }
 func (testTok) PadID() int32            { return 0 }
 func (testTok) VocabHash() [32]byte     { return sha256.Sum256([]byte("cuda test")) }
 
-// testChunks returns n chunks of T ids with a learnable pattern (each id
-// mostly follows from the previous one).
-func testChunks(n, T, V int, seed uint64) *dataset.Chunks {
-	r := rand.New(rand.NewPCG(seed, 1))
-	c := &dataset.Chunks{ChunkSize: T, IDs: make([]int32, n*T), WordIDs: make([]int32, n*T)}
-	for i := range n {
-		prev := int32(5 + r.IntN(V-5))
-		for j := range T {
-			id := prev
-			if r.IntN(4) == 0 {
-				id = int32(5 + r.IntN(V-5))
-			}
-			c.IDs[i*T+j], c.WordIDs[i*T+j] = id, int32(j)
-			prev = 5 + (id*7+3)%int32(V-5)
-		}
-	}
-	return c
-}
-
 // newTestTrainer returns a Trainer of a small DistilBERT on dev (nil: the
 // CPU) for steps optimizer steps of 2 accumulated micro-batches, with
 // clipping at 1.0 (below the first steps' gradient norms: the device's
@@ -71,8 +52,8 @@ func newTestTrainer(t *testing.T, dev *Device, cfg distilbert.Config, steps int)
 	a.MaxSteps, a.LR, a.BatchSize, a.GradAccum, a.WarmupSteps = steps, 5e-3, 4, 2, 1
 	a.LogEvery, a.SaveStrategy, a.SaveEvery, a.EvalStrategy = 1, trainer.StrategySteps, steps, trainer.StrategyNo
 	tr := &trainer.Trainer{
-		Model: m, Train: testChunks(64, 32, cfg.VocabSize, 1), Collator: col,
-		EvalBatches: dataset.FixedMasked(testChunks(8, 32, cfg.VocabSize, 2), col, 4, 42),
+		Model: m, Train: synthdata.LearnableChunks(64, 32, cfg.VocabSize, 1), Collator: col,
+		EvalBatches: dataset.FixedMasked(synthdata.LearnableChunks(8, 32, cfg.VocabSize, 2), col, 4, 42),
 		Args:        a,
 	}
 	if dev != nil {
@@ -205,8 +186,8 @@ func TestTrainerMatchesCPU(t *testing.T) {
 func TestTrainerNoAllocationAfterFirstStep(t *testing.T) {
 	dev := device(t)
 	tr := newTestTrainer(t, dev, tinyConfig(), 4)
-	tr.Train = testChunks(64, 16, tinyConfig().VocabSize, 1)
-	tr.EvalBatches = dataset.FixedMasked(testChunks(4, 16, tinyConfig().VocabSize, 2), tr.Collator, 4, 42)
+	tr.Train = synthdata.LearnableChunks(64, 16, tinyConfig().VocabSize, 1)
+	tr.EvalBatches = dataset.FixedMasked(synthdata.LearnableChunks(4, 16, tinyConfig().VocabSize, 2), tr.Collator, 4, 42)
 	tr.Args.SkipInitialEval, tr.Args.SaveStrategy = true, trainer.StrategyNo
 	var s []Stats
 	tr.OnStep = func(int, float64) { s = append(s, dev.Stats()) } // before the final evaluation
@@ -232,8 +213,8 @@ func TestTrainerResumeOnDevice(t *testing.T) {
 	dev := device(t)
 	cfg := tinyConfig()
 	whole := newTestTrainer(t, dev, cfg, 6)
-	whole.Train = testChunks(64, 16, cfg.VocabSize, 1)
-	whole.EvalBatches = dataset.FixedMasked(testChunks(4, 16, cfg.VocabSize, 2), whole.Collator, 4, 42)
+	whole.Train = synthdata.LearnableChunks(64, 16, cfg.VocabSize, 1)
+	whole.EvalBatches = dataset.FixedMasked(synthdata.LearnableChunks(4, 16, cfg.VocabSize, 2), whole.Collator, 4, 42)
 	whole.Args.SaveEvery = 3
 	if _, err := whole.Run(context.Background()); err != nil {
 		t.Fatal(err)

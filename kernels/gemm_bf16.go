@@ -386,22 +386,17 @@ func (g *bf16Config) sgemmPB(transA, transB bool, m, n, k int, alpha float32, a 
 	x := bf16ArgsPool.get()
 	*x = bf16Args{g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, pb: pb}
-	// Every thread packs (and converts) all of the operand it does not
-	// split: split the longer side, so the shorter one is the one packed
-	// twice (the MLM head's products with the 30522-row embedding have M of
-	// a few hundred masked tokens). Each part packs its own copy: one copy
-	// packed by all threads and read by every part (tried for the weight
-	// gradients, where a part of 384 rows converts all of B) was slower on
-	// a quiet Zen 5, 67-69% vs 80% of the VDPBF16PS peak at TN
-	// 768×768×8192 on 2 threads: half of each block crosses between the
-	// cores' caches, and every block costs two barriers (BENCHMARKS.md).
-	x.splitN = n > m // as BF16PackedBSaves assumes
-	size, tile := m, g.mr
-	if x.splitN {
-		size, tile = n, g.nr
-	}
-	x.chunk = roundUp((size+threads-1)/threads, tile)
-	parts := (size + x.chunk - 1) / x.chunk
+	// Split the longer side (as BF16PackedBSaves assumes; the MLM head's
+	// products with the 30522-row embedding have M of a few hundred masked
+	// tokens). Each part packs and converts its own copy of the other
+	// operand: one copy packed by all threads and read by every part
+	// (tried for the weight gradients, where a part of 384 rows converts
+	// all of B) was slower on a quiet Zen 5, 67-69% vs 80% of the
+	// VDPBF16PS peak at TN 768×768×8192 on 2 threads: half of each block
+	// crosses between the cores' caches, and every block costs two
+	// barriers (BENCHMARKS.md).
+	var parts int
+	x.splitN, x.chunk, parts = splitLonger(m, n, threads, g.mr, g.nr)
 	parallelRange(parts, 1, x)
 	bf16ArgsPool.put(x)
 }

@@ -56,20 +56,27 @@ func (g *gemmConfig) sgemm(transA, transB bool, m, n, k int, alpha float32, a []
 	x := gemmArgsPool.get()
 	*x = gemmArgs{g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
-	// Every thread packs all of the operand it does not split: split the
-	// longer side, so the shorter one is packed twice. Splitting rows
-	// whenever there were enough of them had both threads pack every
-	// weight of a served batch's products (M a few hundred tokens, N ≥ M):
-	// a quarter of the server's CPU time (BENCHMARKS.md, serve).
-	x.splitN = n > m
-	size, tile := m, g.mr
-	if x.splitN {
-		size, tile = n, g.nr
-	}
-	x.chunk = roundUp((size+threads-1)/threads, tile)
-	parts := (size + x.chunk - 1) / x.chunk
+	var parts int
+	x.splitN, x.chunk, parts = splitLonger(m, n, threads, g.mr, g.nr)
 	parallelRange(parts, 1, x)
 	gemmArgsPool.put(x)
+}
+
+// splitLonger splits an m×n product over threads along its longer side
+// (columns when n > m) in chunks of whole mr-row or nr-column tiles, and
+// returns the chunk and the number of parts. Every thread packs all of the
+// operand it does not split, so the shorter one is the one packed twice.
+// (Splitting rows whenever there were enough of them had both threads pack
+// every weight of a served batch's products, M a few hundred tokens and
+// N ≥ M: a quarter of the server's CPU time, BENCHMARKS.md, serve.)
+func splitLonger(m, n, threads, mr, nr int) (splitN bool, chunk, parts int) {
+	splitN = n > m
+	size, tile := m, mr
+	if splitN {
+		size, tile = n, nr
+	}
+	chunk = roundUp((size+threads-1)/threads, tile)
+	return splitN, chunk, (size + chunk - 1) / chunk
 }
 
 // sgemmBatched is the level's SgemmBatched: validated operands, batch, m, n > 0.

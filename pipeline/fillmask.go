@@ -712,11 +712,11 @@ func (f *FillMask) Warm(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	for i, T := range []int{min(warmShortLen, f.maxLen), f.maxLen, min(4, f.maxLen)} {
-		B := ceilDiv(f.budget, T)
-		if i == 2 {
-			B = 1
-		}
+	short := min(warmShortLen, f.maxLen)
+	for _, p := range []struct{ B, T int }{
+		{ceilDiv(f.budget, short), short}, {ceilDiv(f.budget, f.maxLen), f.maxLen}, {1, min(4, f.maxLen)},
+	} {
+		B, T := p.B, p.T
 		j := &Job{topK: 1, ids: make([][]int32, B), masks: make([]int, B), Results: make([]Result, B)}
 		seqs := make([]seqRef, B)
 		for b := range B {

@@ -13,8 +13,29 @@ import (
 // a boxed saved state) or a kernel that passed ParallelFor a new closure
 // (the dropout mask, Permute) would fail here.
 func TestStepAllocatesNothing(t *testing.T) {
-	const B, T, NH, HS, V = 2, 4, 2, 3, 7
-	C := NH * HS
+	s := newTinyStep()
+	tp := NewTape()
+	step := func(seed uint64) { s.run(tp, seed, true) }
+	step(1)
+	seed := uint64(2)
+	if n := testing.AllocsPerRun(10, func() { step(seed); seed++ }); n != 0 {
+		t.Errorf("a repeated training step allocates %v times, want 0", n)
+	}
+}
+
+// tinyStep is a training step of tiny tensors through most ops (forward
+// and backward), where the tape's own work (recording, dispatch, buffers)
+// rather than the math dominates: TestStepAllocatesNothing and
+// BenchmarkTapeOverhead.
+type tinyStep struct {
+	emb, w, bias, lnW, lnB, wq *Tensor
+	ids, labels                []int32
+	mask, maskedKey            []float32 // no key masked; key 3 masked
+}
+
+const tinyB, tinyT, tinyNH, tinyC = 2, 4, 2, 6
+
+func newTinyStep() *tinyStep {
 	r := rand.New(rand.NewPCG(5, 5))
 	param := func(shape ...int) *Tensor {
 		x := New(shape...)
@@ -23,29 +44,40 @@ func TestStepAllocatesNothing(t *testing.T) {
 		}
 		return x.SetRequiresGrad(true)
 	}
-	emb, w, bias, lnW, lnB, wq := param(V, C), param(C, C), param(C), param(C), param(C), param(C, C)
-	ids := []int32{1, 2, 3, 0, 6, 5, 4, 1}
-	labels := []int32{3, IgnoreIndex, 1, 0, IgnoreIndex, 6, 2, 2}
-	mask := make([]float32, B*T)
-	mask[3] = kernels.MaskedOut
-	tp := NewTape()
-	step := func(seed uint64) {
-		tp.Reset()
-		tp.Seed(seed)
-		x := tp.Gather(emb, ids, 0)
-		h := tp.LayerNorm(tp.Add(tp.Dropout(x, 0.1), tp.Linear(x, w, bias)), lnW, lnB, 1e-12)
-		q := tp.Linear(h, wq, nil)
-		a := tp.Attention(q, h, h, B, T, NH, 0.5, mask, 0.1)
-		g := tp.Gelu(tp.AddBias(tp.Sub(a, tp.Scale(h, 0.5)), bias))
-		p := tp.Permute(tp.Reshape(g, B, T, C), 1, 0, 2)
-		s := tp.Softmax(tp.MatMul(p, p, false, true), 0.3, nil, 0)
-		logits := tp.Linear(tp.Mul(h, h), emb, nil)
-		loss := tp.Add(tp.CrossEntropy(logits, labels), tp.Add(tp.Mean(s), tp.Sum(tp.Scale(g, 1e-3))))
-		tp.Backward(loss)
+	const V, C = 7, tinyC
+	s := &tinyStep{
+		ids:       []int32{1, 2, 3, 0, 6, 5, 4, 1},
+		labels:    []int32{3, IgnoreIndex, 1, 0, IgnoreIndex, 6, 2, 2},
+		mask:      make([]float32, tinyB*tinyT),
+		maskedKey: make([]float32, tinyB*tinyT),
 	}
-	step(1)
-	seed := uint64(2)
-	if n := testing.AllocsPerRun(10, func() { step(seed); seed++ }); n != 0 {
-		t.Errorf("a repeated training step allocates %v times, want 0", n)
+	s.emb, s.w, s.bias, s.lnW, s.lnB, s.wq = param(V, C), param(C, C), param(C), param(C), param(C), param(C, C)
+	s.maskedKey[3] = kernels.MaskedOut
+	return s
+}
+
+// run resets tp and records and backpropagates one step. With regularise,
+// it also runs what the overhead benchmark leaves out: dropout (after the
+// embedding and in the attention), a masked key and a permute.
+func (s *tinyStep) run(tp *Tape, seed uint64, regularise bool) {
+	const B, T, NH, C = tinyB, tinyT, tinyNH, tinyC
+	tp.Reset()
+	tp.Seed(seed)
+	x := tp.Gather(s.emb, s.ids, 0)
+	res, mask, pAttn := x, s.mask, float32(0)
+	if regularise {
+		res, mask, pAttn = tp.Dropout(x, 0.1), s.maskedKey, 0.1
 	}
+	h := tp.LayerNorm(tp.Add(res, tp.Linear(x, s.w, s.bias)), s.lnW, s.lnB, 1e-12)
+	q := tp.Linear(h, s.wq, nil)
+	a := tp.Attention(q, h, h, B, T, NH, 0.5, mask, pAttn)
+	g := tp.Gelu(tp.AddBias(tp.Sub(a, tp.Scale(h, 0.5)), s.bias))
+	p := tp.Reshape(g, B, T, C)
+	if regularise {
+		p = tp.Permute(p, 1, 0, 2)
+	}
+	sc := tp.Softmax(tp.MatMul(p, p, false, true), 0.3, nil, 0)
+	logits := tp.Linear(tp.Mul(h, h), s.emb, nil)
+	loss := tp.Add(tp.CrossEntropy(logits, s.labels), tp.Add(tp.Mean(sc), tp.Sum(tp.Scale(g, 1e-3))))
+	tp.Backward(loss)
 }

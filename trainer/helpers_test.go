@@ -3,12 +3,12 @@ package trainer
 import (
 	"crypto/sha256"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/distilgo/distilgo/dataset"
 	"github.com/distilgo/distilgo/distilbert"
+	"github.com/distilgo/distilgo/internal/synthdata"
 )
 
 // tinyTok is the part of a tokenizer the collator needs: a vocabulary of
@@ -43,24 +43,10 @@ func tinyModel(t testing.TB, dropout float64) *distilbert.ForMaskedLM {
 	return m
 }
 
-// tinyChunks returns n chunks of T random non-special ids, each token its
-// own word, with a low-entropy pattern (id depends on the previous one) so
-// that a model can learn something.
+// tinyChunks returns n chunks of T ids of the tiny vocabulary that a model
+// can learn something from (synthdata.LearnableChunks).
 func tinyChunks(n, T int, seed uint64) *dataset.Chunks {
-	r := rand.New(rand.NewPCG(seed, 1))
-	c := &dataset.Chunks{ChunkSize: T, IDs: make([]int32, n*T), WordIDs: make([]int32, n*T)}
-	for i := range n {
-		prev := int32(5 + r.IntN(tinyV-5))
-		for j := range T {
-			id := prev
-			if r.IntN(4) == 0 {
-				id = int32(5 + r.IntN(tinyV-5))
-			}
-			c.IDs[i*T+j], c.WordIDs[i*T+j] = id, int32(j)
-			prev = 5 + (id*7+3)%(tinyV-5)
-		}
-	}
-	return c
+	return synthdata.LearnableChunks(n, T, tinyV, seed)
 }
 
 func tinyCollator() *dataset.Collator {
